@@ -1,0 +1,5 @@
+/** NAS-Bench-201 cell space: public API. */
+export * from './ops.js';
+export * from './genotype.js';
+export * from './canonical.js';
+export * from './sampling.js';

@@ -1,0 +1,28 @@
+/**
+ * Drawing and listing NAS-Bench-201 genotypes. All randomness comes from the caller's {@link Rng}.
+ */
+import type { Rng } from '../engine/rng.js';
+import { isDegenerate } from './canonical.js';
+import { genotypeFromIndex, type Nb201Genotype } from './genotype.js';
+import { NB201_NUM_GENOTYPES } from './ops.js';
+
+/** A genotype drawn uniformly from all 15,625 (one `rng.int` draw). */
+export function sampleGenotype(rng: Rng): Nb201Genotype {
+  return genotypeFromIndex(rng.int(NB201_NUM_GENOTYPES));
+}
+
+/**
+ * A genotype drawn uniformly from the 15,284 whose output depends on the input
+ * (rejection sampling; about 1.02 draws on average).
+ */
+export function sampleNonDegenerateGenotype(rng: Rng): Nb201Genotype {
+  for (;;) {
+    const g = sampleGenotype(rng);
+    if (!isDegenerate(g)) return g;
+  }
+}
+
+/** Every genotype once, in index order 0..15,624 (see `genotypeToIndex`). */
+export function* enumerateGenotypes(): Generator<Nb201Genotype, void, undefined> {
+  for (let i = 0; i < NB201_NUM_GENOTYPES; i++) yield genotypeFromIndex(i);
+}
