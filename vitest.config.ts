@@ -1,3 +1,4 @@
+import './harness/node-polyfills.js';
 import { defineConfig } from 'vitest/config';
 
 // Two projects: `unit` tests the harness itself; `bench` runs the poisoning spec files

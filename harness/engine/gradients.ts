@@ -1,0 +1,70 @@
+/**
+ * Gradient registrations that make second-order derivatives correct in TF.js 4.22 (needed by
+ * gradient canceling and GraSP). tfjs's gradients for Exp/Tanh/Sigmoid/Softmax read the op's saved
+ * *output*, which is not connected to the input on the tape, so a derivative of such a gradient
+ * silently misses a term. These versions recompute from the input. Conv2DBackpropFilter gets the
+ * gradient tfjs lacks (it is linear in both inputs).
+ */
+import * as tf from '@tensorflow/tfjs';
+
+const fixes: tf.GradConfig[] = [
+  {
+    kernelName: 'Exp',
+    inputsToSave: ['x'],
+    gradFunc: (dy, saved) => ({ x: () => tf.mul(dy as tf.Tensor, tf.exp(saved[0]!)) }),
+  },
+  {
+    kernelName: 'Tanh',
+    inputsToSave: ['x'],
+    gradFunc: (dy, saved) => ({
+      x: () => {
+        const t = tf.tanh(saved[0]!);
+        return tf.mul(dy as tf.Tensor, tf.sub(1, tf.mul(t, t)));
+      },
+    }),
+  },
+  {
+    kernelName: 'Sigmoid',
+    inputsToSave: ['x'],
+    gradFunc: (dy, saved) => ({
+      x: () => {
+        const s = tf.sigmoid(saved[0]!);
+        return tf.mul(dy as tf.Tensor, tf.mul(s, tf.sub(1, s)));
+      },
+    }),
+  },
+  {
+    kernelName: 'Softmax',
+    inputsToSave: ['logits'],
+    gradFunc: (dy, saved, attrs) => ({
+      logits: () => {
+        const dim = (attrs as { dim: number }).dim;
+        const y = tf.softmax(saved[0]!, dim);
+        const d = dy as tf.Tensor;
+        return tf.mul(tf.sub(d, tf.sum(tf.mul(d, y), dim, true)), y);
+      },
+    }),
+  },
+  {
+    kernelName: 'Conv2DBackpropFilter',
+    inputsToSave: ['x', 'dy'],
+    gradFunc: (g, saved, attrs) => {
+      const [x, dy] = saved as [tf.Tensor4D, tf.Tensor4D];
+      const { strides, pad, dimRoundingMode } = attrs as unknown as tf.Conv2DBackpropFilterAttrs;
+      const G = g as tf.Tensor4D;
+      return {
+        x: () => tf.conv2dTranspose(dy, G, x.shape, strides, pad as 'same', dimRoundingMode),
+        dy: () => tf.conv2d(x, G, strides, pad as 'same', 'NHWC', 1, dimRoundingMode),
+      };
+    },
+  },
+];
+
+let registered = false;
+
+/** Installs the input-based gradients. Idempotent. */
+export function registerGradientFixes(): void {
+  if (registered) return;
+  for (const config of fixes) tf.registerGradient(config);
+  registered = true;
+}

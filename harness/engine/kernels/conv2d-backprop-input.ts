@@ -1,0 +1,84 @@
+/**
+ * Conv2DBackpropInput for the wasm backend, replacing its direct-loop kernel (~5× slower than a
+ * forward conv here): dx is the forward convolution of dy — zero-dilated by the stride — with the
+ * filter rotated by 180° and its channel axes swapped, so it runs in XNNPACK's fast conv.
+ */
+import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
+import type { Conv2DBackpropInputAttrs, KernelConfig, KernelFunc } from '@tensorflow/tfjs-core';
+import { allocate, callKernel, heap, release, type TensorInfo } from './backend-ops.js';
+import { convGeometry, type ConvGeometry } from './conv-geometry.js';
+
+/** W'[i, j, co, ci] = W[kH−1−i, kW−1−j, ci, co]. */
+function rotateFilter(backend: BackendWasm, filter: TensorInfo, g: ConvGeometry): TensorInfo {
+  const out = allocate(backend, [g.kH, g.kW, g.outC, g.inC]);
+  const w = heap(backend, filter);
+  const r = heap(backend, out);
+  for (let i = 0; i < g.kH; i++) {
+    for (let j = 0; j < g.kW; j++) {
+      const src = ((g.kH - 1 - i) * g.kW + (g.kW - 1 - j)) * g.inC * g.outC;
+      const dst = (i * g.kW + j) * g.outC * g.inC;
+      for (let ci = 0; ci < g.inC; ci++) {
+        for (let co = 0; co < g.outC; co++) r[dst + co * g.inC + ci] = w[src + ci * g.outC + co]!;
+      }
+    }
+  }
+  return out;
+}
+
+/** Inserts stride−1 zeros between the rows and columns of dy. */
+function dilate(backend: BackendWasm, dy: TensorInfo, g: ConvGeometry): TensorInfo {
+  const dh = (g.outH - 1) * g.strideH + 1;
+  const dw = (g.outW - 1) * g.strideW + 1;
+  const out = allocate(backend, [g.batch, dh, dw, g.outC]);
+  const src = heap(backend, dy);
+  const dst = heap(backend, out);
+  dst.fill(0);
+  for (let n = 0; n < g.batch; n++) {
+    for (let h = 0; h < g.outH; h++) {
+      for (let w = 0; w < g.outW; w++) {
+        const s = ((n * g.outH + h) * g.outW + w) * g.outC;
+        const d = ((n * dh + h * g.strideH) * dw + w * g.strideW) * g.outC;
+        dst.set(src.subarray(s, s + g.outC), d);
+      }
+    }
+  }
+  return out;
+}
+
+export function conv2dBackpropInputWasm(args: {
+  inputs: { dy: TensorInfo; filter: TensorInfo };
+  backend: BackendWasm;
+  attrs: Conv2DBackpropInputAttrs;
+}): TensorInfo {
+  const { inputs, backend, attrs } = args;
+  const { dy, filter } = inputs;
+  const g = convGeometry(attrs.inputShape, filter.shape, attrs.strides, attrs.pad, attrs.dimRoundingMode, attrs.dataFormat);
+  const strided = g.strideH > 1 || g.strideW > 1;
+  const dh = (g.outH - 1) * g.strideH + 1;
+  const dw = (g.outW - 1) * g.strideW + 1;
+  const top = g.kH - 1 - g.padTop;
+  const left = g.kW - 1 - g.padLeft;
+  const bottom = g.inH - dh - top + g.kH - 1;
+  const right = g.inW - dw - left + g.kW - 1;
+  if (top < 0 || left < 0 || bottom < 0 || right < 0) {
+    throw new Error(`Conv2DBackpropInput: unsupported padding for ${JSON.stringify(attrs.pad)} with filter ${g.kH}×${g.kW}`);
+  }
+  const rotated = rotateFilter(backend, filter, g);
+  const source = strided ? dilate(backend, dy, g) : dy;
+  const dx = callKernel(backend, 'Conv2D', { x: source, filter: rotated }, {
+    strides: [1, 1],
+    pad: [[0, 0], [top, bottom], [left, right], [0, 0]],
+    dataFormat: 'NHWC',
+    dilations: [1, 1],
+    dimRoundingMode: undefined,
+  });
+  release(backend, rotated);
+  if (strided) release(backend, source);
+  return dx;
+}
+
+export const conv2dBackpropInputWasmConfig: KernelConfig = {
+  kernelName: 'Conv2DBackpropInput',
+  backendName: 'wasm',
+  kernelFunc: conv2dBackpropInputWasm as unknown as KernelFunc,
+};
