@@ -1,0 +1,32 @@
+/**
+ * Descriptive statistics of one arm (tinybench's `computeStatistics`, trimmed to what a verdict needs).
+ *
+ * @module
+ */
+
+import { assertSamples, meanAndSquaredDeviations } from './samples.js';
+import type { Samples, Summary } from './types.js';
+
+/**
+ * n, mean, sd (n − 1 denominator), sem, min, max and median of a non-empty sample.
+ * sd and sem are `null` for a single sample (undefined, not zero). Throws a RangeError on an empty
+ * array or a non-finite value.
+ */
+export function summarize(samples: Samples): Summary {
+  assertSamples(samples, 'summarize');
+  const n = samples.length;
+  const { mean, ss } = meanAndSquaredDeviations(samples);
+  const sorted = [...samples].sort((x, y) => x - y);
+  const mid = n >> 1;
+  const median = n % 2 === 1 ? (sorted[mid] as number) : ((sorted[mid - 1] as number) + (sorted[mid] as number)) / 2;
+  const sd = n >= 2 ? Math.sqrt(ss / (n - 1)) : null;
+  return {
+    n,
+    mean,
+    sd,
+    sem: sd === null ? null : sd / Math.sqrt(n),
+    min: sorted[0] as number,
+    max: sorted[n - 1] as number,
+    median,
+  };
+}

@@ -1,0 +1,116 @@
+/**
+ * One-sided Welch two-sample t-test (unequal variances), with CIs, Hedges' g and the MDE in one
+ * record (tinybench-style: one pure function from samples to a statistics object).
+ *
+ * @module
+ */
+
+import { DEFAULT_ALPHA, DEFAULT_POWER, MIN_SAMPLES_PER_ARM } from './constants.js';
+import { tCdf, tQuantile } from './distributions.js';
+import { hedgesG, minimumDetectableDifference, welchDf } from './effect.js';
+import { assertFinite, isSamplesOfTwoOrMore, meanAndSquaredDeviations } from './samples.js';
+import type { Alternative, Comparison, WelchOptions } from './types.js';
+
+/**
+ * One-sided Welch t-test of arm `a` against arm `b`.
+ *
+ * - `alternative: 'less'` tests H₁: mean(a) < mean(b), p = P(T ≤ t); `'greater'` tests
+ *   H₁: mean(a) > mean(b), p = P(T ≥ t); T ~ Student-t with the Welch–Satterthwaite df (fractional).
+ *   Matches `scipy.stats.ttest_ind(a, b, equal_var=False, alternative=…)`.
+ * - Fewer than 2 samples in either arm gives `{ state: 'insufficient-data' }` — never a p-value, so
+ *   a test with too little data can neither pass nor fail silently.
+ * - Zero variance in both arms (all samples of each arm equal) makes se = 0 and t undefined; the
+ *   result is then deterministic and flagged `zeroVariance: true`:
+ *   equal constants → t = 0, **p = 1** (no evidence in either direction; p = 1 keeps the comparison in
+ *   a BH family without ever rejecting, where the mid-p convention 0.5 would still count towards
+ *   rejection thresholds); different constants → t = ±Infinity and p = 0 when the difference lies in
+ *   the direction of the alternative, 1 otherwise. The CIs then collapse to diff, df is nA + nB − 2.
+ * - Zero variance in one arm only is an ordinary Welch test (df = n − 1 of the other arm).
+ *
+ * @param a - arm A samples (e.g. poisoned-arm accuracies); every value must be finite.
+ * @param b - arm B samples (e.g. clean control); every value must be finite.
+ * @param options - `alpha` (default 0.05): level of the two-sided (1 − α) CI, the one-sided bound and
+ *   the MDE; `power` (default 0.8) for the MDE. The p-value itself does not depend on either.
+ * @throws RangeError on a non-finite sample, α or power outside (0, 1), or an unknown alternative.
+ */
+export function welchOneSided(
+  a: readonly number[],
+  b: readonly number[],
+  alternative: Alternative,
+  options: WelchOptions = {},
+): Comparison {
+  const alpha = options.alpha ?? DEFAULT_ALPHA;
+  const power = options.power ?? DEFAULT_POWER;
+  if (alternative !== 'less' && alternative !== 'greater') {
+    throw new RangeError(`welchOneSided: alternative must be 'less' or 'greater', got ${String(alternative)}`);
+  }
+  if (!(alpha > 0 && alpha < 1)) throw new RangeError(`welchOneSided: alpha must be in (0, 1), got ${alpha}`);
+  if (!(power > 0 && power < 1)) throw new RangeError(`welchOneSided: power must be in (0, 1), got ${power}`);
+  assertFinite(a, 'welchOneSided: arm A');
+  assertFinite(b, 'welchOneSided: arm B');
+
+  const nA = a.length;
+  const nB = b.length;
+  if (!isSamplesOfTwoOrMore(a) || !isSamplesOfTwoOrMore(b)) {
+    const short = [nA < MIN_SAMPLES_PER_ARM ? `arm A has ${nA}` : '', nB < MIN_SAMPLES_PER_ARM ? `arm B has ${nB}` : '']
+      .filter((s) => s !== '')
+      .join(' and ');
+    return {
+      state: 'insufficient-data',
+      reason: `${short} sample(s); Welch's test needs at least ${MIN_SAMPLES_PER_ARM} per arm`,
+      alternative,
+      nA,
+      nB,
+    };
+  }
+
+  const momentsA = meanAndSquaredDeviations(a);
+  const momentsB = meanAndSquaredDeviations(b);
+  const sdA = Math.sqrt(momentsA.ss / (nA - 1));
+  const sdB = Math.sqrt(momentsB.ss / (nB - 1));
+  const meanA = momentsA.mean;
+  const meanB = momentsB.mean;
+  const diff = meanA - meanB;
+  const se = Math.sqrt((sdA * sdA) / nA + (sdB * sdB) / nB);
+  const df = welchDf(sdA, sdB, nA, nB);
+  const zeroVariance = se === 0;
+
+  let t: number;
+  let p: number;
+  if (!zeroVariance) {
+    t = diff / se;
+    p = alternative === 'less' ? tCdf(t, df) : tCdf(-t, df);
+  } else if (diff === 0) {
+    t = 0;
+    p = 1;
+  } else {
+    t = diff > 0 ? Infinity : -Infinity;
+    p = (alternative === 'less') === diff < 0 ? 0 : 1;
+  }
+
+  const halfWidth = tQuantile(1 - alpha / 2, df) * se;
+  const oneSided = tQuantile(1 - alpha, df) * se;
+  return {
+    state: 'computed',
+    alternative,
+    alpha,
+    meanA,
+    meanB,
+    sdA,
+    sdB,
+    nA,
+    nB,
+    diff,
+    se,
+    t,
+    df,
+    p,
+    ciLow: diff - halfWidth,
+    ciHigh: diff + halfWidth,
+    ciBound: alternative === 'less' ? diff + oneSided : diff - oneSided,
+    hedgesG: hedgesG({ n: nA, mean: meanA, sd: sdA }, { n: nB, mean: meanB, sd: sdB }),
+    mde: minimumDetectableDifference(sdA, sdB, nA, nB, alpha, power),
+    power,
+    zeroVariance,
+  };
+}
