@@ -35,3 +35,42 @@ export function im2colNHWC(x: Float32Array, patches: Float32Array, g: ConvGeomet
     }
   }
 }
+
+/**
+ * Fills `patchesT` as the transpose of {@link im2colNHWC}: a row-major [kH·kW·inC, N·outH·outW]
+ * matrix whose row (kh, kw, c) lists that input value for every output position.
+ */
+export function im2colTransposedNHWC(x: Float32Array, patchesT: Float32Array, g: ConvGeometry): void {
+  const { batch, inH, inW, inC, outH, outW, kH, kW, strideH, strideW, padTop, padLeft } = g;
+  const cols = batch * outH * outW;
+  for (let i = 0; i < kH; i++) {
+    for (let j = 0; j < kW; j++) {
+      // Output columns whose input column iw = ow·s − padLeft + j is inside the image.
+      let owStart = 0;
+      while (owStart < outW && owStart * strideW - padLeft + j < 0) owStart++;
+      let owEnd = outW;
+      while (owEnd > owStart && (owEnd - 1) * strideW - padLeft + j >= inW) owEnd--;
+      for (let c = 0; c < inC; c++) {
+        let dst = ((i * kW + j) * inC + c) * cols;
+        for (let n = 0; n < batch; n++) {
+          for (let oh = 0; oh < outH; oh++) {
+            const ih = oh * strideH - padTop + i;
+            if (ih < 0 || ih >= inH) {
+              patchesT.fill(0, dst, dst + outW);
+              dst += outW;
+              continue;
+            }
+            for (let ow = 0; ow < owStart; ow++) patchesT[dst++] = 0;
+            let src = ((n * inH + ih) * inW + owStart * strideW - padLeft + j) * inC + c;
+            const step = strideW * inC;
+            for (let ow = owStart; ow < owEnd; ow++) {
+              patchesT[dst++] = x[src]!;
+              src += step;
+            }
+            for (let ow = owEnd; ow < outW; ow++) patchesT[dst++] = 0;
+          }
+        }
+      }
+    }
+  }
+}

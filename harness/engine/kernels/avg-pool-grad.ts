@@ -1,0 +1,97 @@
+/**
+ * AvgPoolGrad for the wasm backend, replacing its direct-loop kernel (~8× slower) for the two pools
+ * NB201 uses. Average pooling excludes padding from the count (TF semantics), so each output's
+ * gradient is dy/count spread over its window:
+ * - stride 1: dx = depthwise-conv(dy ⊙ 1/count, ones) — XNNPACK;
+ * - non-overlapping windows without padding (2×2 stride 2): dx = upsample(dy / k²) in JS.
+ * Other geometries use the built-in kernel.
+ */
+import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
+import { backend_util, type AvgPoolGradAttrs, type KernelConfig, type KernelFunc } from '@tensorflow/tfjs-core';
+import { allocate, callKernel, heap, release, type TensorInfo } from './backend-ops.js';
+
+let builtIn: KernelFunc | undefined;
+
+/** Number of in-image positions in each output's window, per axis. */
+function windowCounts(outSize: number, inSize: number, k: number, stride: number, padBefore: number): Float32Array {
+  const counts = new Float32Array(outSize);
+  for (let o = 0; o < outSize; o++) {
+    const start = o * stride - padBefore;
+    counts[o] = Math.min(inSize, start + k) - Math.max(0, start);
+  }
+  return counts;
+}
+
+export function avgPoolGradWasm(args: {
+  inputs: { dy: TensorInfo; input: TensorInfo };
+  backend: BackendWasm;
+  attrs: AvgPoolGradAttrs;
+}): TensorInfo {
+  const { inputs, backend, attrs } = args;
+  const { dy, input } = inputs;
+  const info = backend_util.computePool2DInfo(input.shape as [number, number, number, number], attrs.filterSize, attrs.strides, 1, attrs.pad);
+  const { batchSize: N, inHeight: H, inWidth: W, inChannels: C, outHeight: OH, outWidth: OW } = info;
+  const { filterHeight: kH, filterWidth: kW, strideHeight: sH, strideWidth: sW } = info;
+  const { top, left } = info.padInfo;
+
+  if (sH === 1 && sW === 1 && OH === H && OW === W) {
+    const rows = windowCounts(OH, H, kH, 1, top);
+    const cols = windowCounts(OW, W, kW, 1, left);
+    const scaled = allocate(backend, [N, OH, OW, C]);
+    const ones = allocate(backend, [kH, kW, C, 1]);
+    const d = heap(backend, dy);
+    const s = heap(backend, scaled);
+    for (let n = 0, i = 0; n < N; n++) {
+      for (let h = 0; h < OH; h++) {
+        for (let w = 0; w < OW; w++) {
+          const inv = 1 / (rows[h]! * cols[w]!);
+          for (let c = 0; c < C; c++, i++) s[i] = d[i]! * inv;
+        }
+      }
+    }
+    heap(backend, ones).fill(1);
+    // Flipping the window is a no-op for an all-ones filter, so the forward depthwise conv with the
+    // pool's own padding is the transpose we need.
+    const dx = callKernel(backend, 'DepthwiseConv2dNative', { x: scaled, filter: ones }, {
+      strides: [1, 1],
+      pad: [[0, 0], [kH - 1 - top, kH - 1 - (kH - 1 - top)], [kW - 1 - left, kW - 1 - (kW - 1 - left)], [0, 0]],
+      dataFormat: 'NHWC',
+      dilations: [1, 1],
+      dimRoundingMode: undefined,
+    });
+    release(backend, scaled, ones);
+    return dx;
+  }
+
+  if (sH === kH && sW === kW && top === 0 && left === 0 && OH * kH === H && OW * kW === W) {
+    const dx = allocate(backend, [N, H, W, C]);
+    const d = heap(backend, dy);
+    const x = heap(backend, dx);
+    const inv = 1 / (kH * kW);
+    for (let n = 0; n < N; n++) {
+      for (let h = 0; h < H; h++) {
+        const oh = Math.floor(h / kH);
+        for (let w = 0; w < W; w++) {
+          const src = ((n * OH + oh) * OW + Math.floor(w / kW)) * C;
+          const dst = ((n * H + h) * W + w) * C;
+          for (let c = 0; c < C; c++) x[dst + c] = d[src + c]! * inv;
+        }
+      }
+    }
+    return dx;
+  }
+
+  if (builtIn === undefined) throw new Error('AvgPoolGrad: the built-in wasm kernel was not captured before replacement');
+  return builtIn(args as unknown as Parameters<KernelFunc>[0]) as TensorInfo;
+}
+
+/** Keeps the built-in kernel for the geometries the fast paths do not cover. */
+export function captureBuiltInAvgPoolGrad(kernel: KernelFunc | undefined): void {
+  builtIn ??= kernel;
+}
+
+export const avgPoolGradWasmConfig: KernelConfig = {
+  kernelName: 'AvgPoolGrad',
+  backendName: 'wasm',
+  kernelFunc: avgPoolGradWasm as unknown as KernelFunc,
+};
