@@ -1,6 +1,11 @@
 /**
  * SGD with momentum / Nesterov and coupled weight decay, PyTorch semantics:
- * g ← g + wd·w; b ← m·b + g; step = nesterov ? g + m·b : b; w ← w − lr·step.
+ * g ← s·g + wd·w (s: gradient-clipping scale); b ← m·b + g (b₀ = g); step = nesterov ? g + m·b : b;
+ * w ← w − lr·step.
+ *
+ * On backends whose memory is host memory (wasm, cpu) the update runs in one JS loop per variable,
+ * with momentum buffers in JS: ~7 kernel launches per variable fewer (≈300 per NB201 step). On
+ * device backends (webgpu, tensorflow) it runs as tensor ops, so nothing is read back.
  */
 import * as tf from '@tensorflow/tfjs';
 
@@ -10,50 +15,97 @@ export interface SgdOptions {
   weightDecay: number;
 }
 
+function onHost(): boolean {
+  const name = tf.getBackend();
+  return name === 'wasm' || name === 'cpu';
+}
+
 export class Sgd {
-  private readonly buffers = new Map<tf.Variable, tf.Variable>();
+  private readonly hostBuffers = new Map<tf.Variable, Float32Array>();
+  private readonly deviceBuffers = new Map<tf.Variable, tf.Variable>();
 
   constructor(private readonly options: SgdOptions) {}
 
-  /** Applies one update; `grads` maps each variable to its gradient. */
-  step(variables: readonly tf.Variable[], grads: ReadonlyMap<tf.Variable, tf.Tensor>, learningRate: number): void {
+  /**
+   * Applies one update. `grads` maps each variable to its gradient; `gradScale` multiplies every
+   * gradient first (see {@link globalGradientScale}).
+   */
+  step(variables: readonly tf.Variable[], grads: ReadonlyMap<tf.Variable, tf.Tensor>, learningRate: number, gradScale = 1): void {
+    if (onHost()) this.stepOnHost(variables, grads, learningRate, gradScale);
+    else this.stepOnDevice(variables, grads, learningRate, gradScale);
+  }
+
+  private stepOnHost(variables: readonly tf.Variable[], grads: ReadonlyMap<tf.Variable, tf.Tensor>, lr: number, scale: number): void {
+    const { momentum, nesterov, weightDecay } = this.options;
+    for (const v of variables) {
+      const grad = grads.get(v);
+      if (grad === undefined) continue;
+      const w = v.dataSync() as Float32Array;
+      const g = grad.dataSync() as Float32Array;
+      const next = new Float32Array(w.length);
+      let buffer = this.hostBuffers.get(v);
+      const first = buffer === undefined;
+      if (buffer === undefined) {
+        buffer = new Float32Array(w.length);
+        this.hostBuffers.set(v, buffer);
+      }
+      for (let i = 0; i < w.length; i++) {
+        let d = scale * g[i]! + weightDecay * w[i]!;
+        if (momentum > 0) {
+          const b = first ? d : momentum * buffer[i]! + d;
+          buffer[i] = b;
+          d = nesterov ? d + momentum * b : b;
+        }
+        next[i] = w[i]! - lr * d;
+      }
+      v.assign(tf.tensor(next, v.shape));
+    }
+  }
+
+  private stepOnDevice(variables: readonly tf.Variable[], grads: ReadonlyMap<tf.Variable, tf.Tensor>, lr: number, scale: number): void {
     const { momentum, nesterov, weightDecay } = this.options;
     tf.tidy(() => {
       for (const v of variables) {
         const grad = grads.get(v);
         if (grad === undefined) continue;
-        let g: tf.Tensor = weightDecay > 0 ? tf.add(grad, tf.mul(v, weightDecay)) : grad;
+        let g: tf.Tensor = scale === 1 ? grad : tf.mul(grad, scale);
+        if (weightDecay > 0) g = tf.add(g, tf.mul(v, weightDecay));
         if (momentum > 0) {
-          let buffer = this.buffers.get(v);
+          let buffer = this.deviceBuffers.get(v);
           if (buffer === undefined) {
-            // PyTorch initialises the buffer with the first gradient.
             buffer = tf.variable(g, false);
-            this.buffers.set(v, buffer);
+            this.deviceBuffers.set(v, buffer);
           } else {
             buffer.assign(tf.add(tf.mul(buffer, momentum), g));
           }
           g = nesterov ? tf.add(g, tf.mul(buffer, momentum)) : buffer;
         }
-        v.assign(tf.sub(v, tf.mul(g, learningRate)));
+        v.assign(tf.sub(v, tf.mul(g, lr)));
       }
     });
   }
 
   dispose(): void {
-    for (const b of this.buffers.values()) b.dispose();
-    this.buffers.clear();
+    for (const b of this.deviceBuffers.values()) b.dispose();
+    this.deviceBuffers.clear();
+    this.hostBuffers.clear();
   }
 }
 
-/** Scales gradients so their global L2 norm is at most `maxNorm` (PyTorch clip_grad_norm_). */
-export function clipByGlobalNorm(grads: Map<tf.Variable, tf.Tensor>, maxNorm: number): number {
-  const norm = tf.tidy(() => tf.sqrt(tf.addN([...grads.values()].map((g) => tf.sum(tf.square(g))))).dataSync()[0]!);
-  if (norm > maxNorm) {
-    const scale = maxNorm / (norm + 1e-6);
-    for (const [v, g] of grads) {
-      grads.set(v, tf.mul(g, scale));
-      g.dispose();
+/**
+ * The factor that brings the global L2 norm of `grads` down to `maxNorm` (PyTorch
+ * clip_grad_norm_: maxNorm / (norm + 1e-6) when norm exceeds it, else 1), and the norm itself.
+ */
+export function globalGradientScale(grads: Iterable<tf.Tensor>, maxNorm: number): { scale: number; norm: number } {
+  let sumSquares = 0;
+  if (onHost()) {
+    for (const g of grads) {
+      const values = g.dataSync();
+      for (let i = 0; i < values.length; i++) sumSquares += values[i]! * values[i]!;
     }
+  } else {
+    sumSquares = tf.tidy(() => tf.addN([...grads].map((g) => tf.sum(tf.square(g)))).dataSync()[0]!);
   }
-  return norm;
+  const norm = Math.sqrt(sumSquares);
+  return { scale: maxNorm > 0 && norm > maxNorm ? maxNorm / (norm + 1e-6) : 1, norm };
 }

@@ -8,7 +8,7 @@ import type { ForwardContext } from '../engine/nn.js';
 import { Rng } from '../engine/rng.js';
 import { batchRanges, gatherBatch } from './batches.js';
 import { learningRateAt, type TrainingRecipe } from './recipe.js';
-import { Sgd, clipByGlobalNorm } from './sgd.js';
+import { Sgd, globalGradientScale } from './sgd.js';
 
 /** Anything with trainable weights and a forward pass producing logits. */
 export interface Trainable {
@@ -60,8 +60,8 @@ export function trainModel(model: Trainable, train: ImageDataset, recipe: Traini
         const loss = tf.tidy(() => {
           const { value, grads } = tf.variableGrads(() => crossEntropy(batch.y, model.forward(batch.x, { training: true })), weights);
           const byVariable = new Map(weights.map((v) => [v, grads[v.name]!] as [tf.Variable, tf.Tensor]));
-          if (recipe.gradientClipNorm > 0) clipByGlobalNorm(byVariable, recipe.gradientClipNorm);
-          optimizer.step(weights, byVariable, lr);
+          const { scale } = recipe.gradientClipNorm > 0 ? globalGradientScale(byVariable.values(), recipe.gradientClipNorm) : { scale: 1 };
+          optimizer.step(weights, byVariable, lr, scale);
           return value.dataSync()[0]!;
         });
         tf.dispose([batch.x, batch.y]);

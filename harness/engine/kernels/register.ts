@@ -6,11 +6,13 @@ import * as tf from '@tensorflow/tfjs-core';
 import { avgPoolGradWasmConfig, captureBuiltInAvgPoolGrad } from './avg-pool-grad.js';
 import { conv2dBackpropFilterWasmConfig } from './conv2d-backprop-filter.js';
 import { conv2dBackpropInputWasmConfig } from './conv2d-backprop-input.js';
+import { identityWasmConfig } from './identity.js';
 
 export const WASM_KERNELS: readonly tf.KernelConfig[] = [
   conv2dBackpropFilterWasmConfig,
   conv2dBackpropInputWasmConfig,
   avgPoolGradWasmConfig,
+  identityWasmConfig,
 ];
 
 let registered = false;
