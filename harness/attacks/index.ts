@@ -1,0 +1,15 @@
+/** Attacks: the registry and the built-in attacks. Register your own with `attacks.register(…)`. */
+import { Registry } from '../plugins/registry.js';
+import { randomLabelFlip } from './random-label-flip.js';
+import type { Attack } from './types.js';
+
+export type { Attack, CraftContext, PoisonArtifact } from './types.js';
+export { applyPoison, checkBudget, makeArtifact, poisonCount, poisonHash } from './poison.js';
+export { randomLabelFlip } from './random-label-flip.js';
+
+/** Name of the control arm (no poison). Not an attack: it cannot be registered. */
+export const CLEAN = 'clean';
+
+/** All attacks, found by name. */
+export const attacks = new Registry<Attack>('attack');
+attacks.register(randomLabelFlip);

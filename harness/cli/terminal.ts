@@ -1,0 +1,52 @@
+/** Terminal output following Node conventions: NO_COLOR / FORCE_COLOR, colour only on a TTY. */
+
+function colourEnabled(stream: NodeJS.WriteStream): boolean {
+  if ('NO_COLOR' in process.env && process.env.NO_COLOR !== '') return false;
+  if (process.env.FORCE_COLOR !== undefined && process.env.FORCE_COLOR !== '0') return true;
+  return stream.isTTY === true && process.env.TERM !== 'dumb';
+}
+
+function paint(code: number, reset: number) {
+  return (text: string, stream: NodeJS.WriteStream = process.stdout): string =>
+    colourEnabled(stream) ? `\u001b[${code}m${text}\u001b[${reset}m` : text;
+}
+
+export const style = {
+  bold: paint(1, 22),
+  dim: paint(2, 22),
+  red: paint(31, 39),
+  green: paint(32, 39),
+  yellow: paint(33, 39),
+  cyan: paint(36, 39),
+};
+
+/** 83 s → "1m 23s". */
+export function formatDuration(ms: number): string {
+  if (!Number.isFinite(ms)) return '?';
+  const s = Math.round(ms / 1000);
+  if (s < 60) return `${(ms / 1000).toFixed(ms < 10_000 ? 1 : 0)}s`;
+  const m = Math.floor(s / 60);
+  if (m < 60) return `${m}m ${String(s % 60).padStart(2, '0')}s`;
+  return `${Math.floor(m / 60)}h ${String(m % 60).padStart(2, '0')}m`;
+}
+
+/** Progress lines "label i/N · elapsed · ETA" on stderr, so stdout stays clean for results. */
+export class Progress {
+  private readonly started = performance.now();
+  constructor(private readonly total: number, private readonly label: string) {}
+
+  /** Reports that `done` of `total` units are complete, with an optional detail. */
+  update(done: number, detail = ''): void {
+    const elapsed = performance.now() - this.started;
+    const eta = done > 0 ? (elapsed / done) * (this.total - done) : NaN;
+    const line = `${this.label} ${done}/${this.total} · ${formatDuration(elapsed)} elapsed · ETA ${done >= this.total ? '0s' : formatDuration(eta)}${detail ? ` · ${detail}` : ''}`;
+    process.stderr.write(`${style.dim(line, process.stderr)}\n`);
+  }
+
+  elapsedMs(): number {
+    return performance.now() - this.started;
+  }
+}
+
+/** A usage error: printed with the command's help hint, exit code 2. */
+export class UsageError extends Error {}

@@ -1,0 +1,133 @@
+/** `naspoison train`: train and evaluate one NB201 architecture on the tier's data. */
+import { parseArgs } from 'node:util';
+import * as tf from '@tensorflow/tfjs';
+import { initBackend, resolveBackendChoice } from '../engine/backend.js';
+import { Rng } from '../engine/rng.js';
+import { loadTierData } from '../run/tier-data.js';
+import { loadTier } from '../run/tiers.js';
+import { canonicalGenotype, genotypeFromIndex, genotypeFromString, genotypeToString, sampleNonDegenerateGenotype } from '../space/index.js';
+import { openEvaluationCache } from '../run/evaluation-cache.js';
+import { evaluateGenotype } from '../train/evaluate.js';
+import { validateRecipe } from '../train/recipe.js';
+import { Progress, formatDuration, style, UsageError } from './terminal.js';
+
+/** The best NB201 cell on CIFAR-10 in the benchmark: a sensible default to train. */
+export const DEFAULT_GENOTYPE = '|nor_conv_3x3~0|+|nor_conv_3x3~0|nor_conv_3x3~1|+|skip_connect~0|nor_conv_3x3~1|nor_conv_3x3~2|';
+
+export const TRAIN_HELP = `Usage: naspoison train [options]
+
+Train one NAS-Bench-201 architecture on clean data with the tier's evaluation recipe and print its
+test accuracy and time. Results are cached in the store (same genotype class, data, recipe, seed and
+backend → no retraining).
+
+Options:
+  --genotype <str>   NB201 cell string (default: ${DEFAULT_GENOTYPE})
+  --index <n>        genotype by index 0..15624 instead
+  --random           a uniformly drawn (non-degenerate) genotype, from --seed
+  --tier <name|file> smoke | standard | paper | path to a tier JSON (default: NASPOISON_TIER or smoke)
+  --epochs <n>       override the recipe's epoch count
+  --seed <n>         seed for weights and batch order (default 0)
+  --data-dir <dir>   IDX or CIFAR binary files to use instead of the built-in data
+  --fixture          use the committed Fashion-MNIST subset even if the full set is installed
+  --backend <name>   auto | tensorflow | webgpu | wasm | cpu (default: NASPOISON_BACKEND or auto)
+  --store <path>     store for the cache (default .naspoison/store.db)
+  --no-cache         always retrain
+  --json             print the result as JSON on stdout
+  -h, --help         show this help
+`;
+
+function integer(value: string | undefined, flag: string, fallback: number): number {
+  if (value === undefined) return fallback;
+  const n = Number(value);
+  if (!Number.isInteger(n)) throw new UsageError(`${flag} must be an integer, got "${value}"`);
+  return n;
+}
+
+export async function trainCommand(argv: string[]): Promise<number> {
+  const { values } = parseArgs({
+    args: argv,
+    options: {
+      genotype: { type: 'string' },
+      index: { type: 'string' },
+      random: { type: 'boolean', default: false },
+      tier: { type: 'string' },
+      epochs: { type: 'string' },
+      seed: { type: 'string' },
+      'data-dir': { type: 'string' },
+      fixture: { type: 'boolean', default: false },
+      backend: { type: 'string' },
+      store: { type: 'string', default: '.naspoison/store.db' },
+      'no-cache': { type: 'boolean', default: false },
+      json: { type: 'boolean', default: false },
+      help: { type: 'boolean', short: 'h', default: false },
+    },
+    strict: true,
+    allowPositionals: false,
+  });
+  if (values.help) {
+    process.stdout.write(TRAIN_HELP);
+    return 0;
+  }
+  const seed = integer(values.seed, '--seed', 0);
+  const chosen = [values.genotype !== undefined, values.index !== undefined, values.random].filter(Boolean).length;
+  if (chosen > 1) throw new UsageError('give at most one of --genotype, --index, --random');
+  const genotype = values.random
+    ? sampleNonDegenerateGenotype(new Rng(seed).child('train-command-genotype'))
+    : values.index !== undefined
+      ? genotypeFromIndex(integer(values.index, '--index', 0))
+      : genotypeFromString(values.genotype ?? DEFAULT_GENOTYPE);
+
+  const tier = loadTier(values.tier);
+  const recipe = validateRecipe({ ...tier.evaluation.recipe, ...(values.epochs !== undefined ? { epochs: integer(values.epochs, '--epochs', 0) } : {}) });
+  const backend = await initBackend(resolveBackendChoice(values.backend));
+  const loadStarted = performance.now();
+  const data = loadTierData(tier.data, {
+    ...(values['data-dir'] !== undefined ? { dataDir: values['data-dir'] } : {}),
+    fixtureOnly: values.fixture,
+  });
+  const loadMs = performance.now() - loadStarted;
+  const cache = values['no-cache'] ? undefined : openEvaluationCache(values.store);
+
+  const log = (line: string) => process.stderr.write(`${line}\n`);
+  log(`${style.bold('naspoison train', process.stderr)} ${genotypeToString(genotype)}`);
+  log(`  canonical: ${canonicalGenotype(genotype)}`);
+  log(`  tier ${tier.name}: ${data.train.n} train / ${data.test.n} test images at ${data.train.height}×${data.train.width} from ${data.train.source}`);
+  log(`  network C=${tier.evaluation.network.channels}, ${tier.evaluation.network.cellsPerStage} cell(s)/stage; recipe ${recipe.name}, ${recipe.epochs} epochs, batch ${recipe.batchSize}; backend ${backend.name}; seed ${seed}`);
+  const progress = new Progress(recipe.epochs, '  epoch');
+  try {
+    const result = evaluateGenotype(genotype, data, { recipe, network: tier.evaluation.network }, {
+      seed,
+      backend: backend.name,
+      ...(cache ? { cache: cache.cache } : {}),
+      onEpoch: (r) => progress.update(r.epoch, `loss ${r.meanLoss.toFixed(4)} · lr ${r.learningRate.toFixed(4)}`),
+    });
+    const summary = {
+      genotype: result.genotype,
+      trainedGenotype: result.trainedGenotype,
+      canonical: result.canonical,
+      accuracy: Number(result.accuracy.toFixed(2)),
+      trainSeconds: Number((result.trainMs / 1000).toFixed(2)),
+      epochs: recipe.epochs,
+      msPerEpoch: Number((result.trainMs / recipe.epochs).toFixed(0)),
+      parameters: result.parameterCount,
+      cached: result.cached,
+      backend: backend.name,
+      tfjs: tf.version.tfjs,
+      tier: tier.name,
+      trainImages: data.train.n,
+      testImages: data.test.n,
+      resolution: data.train.height,
+      dataLoadSeconds: Number((loadMs / 1000).toFixed(2)),
+      seed,
+    };
+    if (values.json) {
+      process.stdout.write(`${JSON.stringify(summary, null, 2)}\n`);
+    } else {
+      const how = result.cached ? style.yellow('(from cache; --no-cache retrains)') : `trained in ${formatDuration(result.trainMs)} (${summary.msPerEpoch} ms/epoch)`;
+      process.stdout.write(`test accuracy ${style.bold(`${summary.accuracy.toFixed(2)}%`)} on ${data.test.n} clean test images · ${how} · ${result.parameterCount} parameters · ${backend.name}\n`);
+    }
+    return 0;
+  } finally {
+    cache?.close();
+  }
+}

@@ -1,0 +1,14 @@
+/** The P-DARTS plugin. */
+import type { NasAlgorithm } from '../types.js';
+import { pdartsSearch } from './search.js';
+import { pdartsSettings, type PdartsSettings } from './settings.js';
+
+export const pdarts: NasAlgorithm<PdartsSettings> = {
+  name: 'pdarts',
+  description: 'P-DARTS: progressive differentiable search (first-order, NB201 space), training-based',
+  family: 'training-based',
+  settings: pdartsSettings,
+  search: pdartsSearch,
+};
+
+export { deriveWithSkipLimit, pruneEdgeOps } from './search.js';

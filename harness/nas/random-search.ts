@@ -1,0 +1,58 @@
+/**
+ * Random sampling: the baseline NAS is measured against. `randomSearch` draws one architecture
+ * (a NAS "algorithm" that never looks at data); `randomBaseline` evaluates R draws with the tier's
+ * recipe and gives the mean that ΔImp subtracts.
+ */
+import type { DatasetPair } from '../data/types.js';
+import { Rng, deriveSeed } from '../engine/rng.js';
+import { sampleNonDegenerateGenotype } from '../space/index.js';
+import { evaluateGenotype, type EvaluateOptions, type EvaluationProtocol, type GenotypeEvaluation } from '../train/evaluate.js';
+import type { NasAlgorithm } from './types.js';
+
+export const randomSearch: NasAlgorithm<Record<string, never>> = {
+  name: 'random',
+  description: 'random sampling: one uniformly drawn non-degenerate NB201 cell (no data used)',
+  family: 'baseline',
+  settings: () => ({}),
+  search: ({ seed }) => {
+    const genotype = sampleNonDegenerateGenotype(new Rng(seed).child('random-search'));
+    return { genotype, diagnostics: { searchMs: 0 } };
+  },
+};
+
+export interface RandomBaseline {
+  samples: number;
+  /** Mean clean test accuracy, percent. */
+  mean: number;
+  sd: number;
+  evaluations: GenotypeEvaluation[];
+}
+
+/** Seed of the baseline's draws and trainings: fixed per tier, independent of trials. */
+export const RANDOM_BASELINE_SEED = 8_675_309;
+
+/**
+ * Evaluates `samples` uniformly drawn non-degenerate cells (cached), each with its own seed.
+ * Degenerate cells (output independent of the input) are excluded: no NAS method returns one and
+ * they would only pull the baseline towards chance.
+ */
+export function randomBaseline(
+  samples: number,
+  data: DatasetPair,
+  protocol: EvaluationProtocol,
+  options: Omit<EvaluateOptions, 'seed'> & { onSample?: (i: number, evaluation: GenotypeEvaluation) => void },
+): RandomBaseline {
+  const rng = new Rng(RANDOM_BASELINE_SEED);
+  const evaluations: GenotypeEvaluation[] = [];
+  for (let i = 0; i < samples; i++) {
+    const genotype = sampleNonDegenerateGenotype(rng);
+    const { onSample, ...evaluateOptions } = options;
+    const evaluation = evaluateGenotype(genotype, data, protocol, { ...evaluateOptions, seed: deriveSeed(RANDOM_BASELINE_SEED, 'sample', i) });
+    evaluations.push(evaluation);
+    onSample?.(i, evaluation);
+  }
+  const accs = evaluations.map((e) => e.accuracy);
+  const mean = accs.reduce((a, b) => a + b, 0) / accs.length;
+  const sd = accs.length > 1 ? Math.sqrt(accs.reduce((a, b) => a + (b - mean) ** 2, 0) / (accs.length - 1)) : 0;
+  return { samples, mean, sd, evaluations };
+}

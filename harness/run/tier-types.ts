@@ -1,0 +1,62 @@
+/**
+ * Tiers: one spec file, three sizes. A tier is data (harness/spec/tiers/<name>.json, checked
+ * against tier.schema.json): dataset size and resolution, the evaluation protocol, the random
+ * baseline, trial counts and each NAS algorithm's search budget. Chosen by `--tier` or
+ * NASPOISON_TIER; every report names it.
+ */
+import type { TrainingRecipe } from '../train/recipe.js';
+
+export interface TierData {
+  /** Dataset name understood by harness/data loadDataset. */
+  dataset: string;
+  /** Square input resolution the images are resized to. */
+  resolution: number;
+  /** Stratified training subset drawn from the training set (null: all of it). */
+  trainSubset: number | null;
+  /** Stratified test subset (null: all of it). */
+  testSubset: number | null;
+}
+
+/** One P-DARTS stage: cells per NB201 stage, ops kept per edge, skip-connect dropout at its start. */
+export interface PdartsStage {
+  cellsPerStage: number;
+  opsPerEdge: number;
+  epochs: number;
+  /** Epochs at the start of the stage that train weights only (α frozen). */
+  warmupEpochs: number;
+  skipDropout: number;
+}
+
+export interface PdartsTierSettings {
+  /** Images of the (possibly poisoned) training set the search uses (null: all). */
+  searchSubset: number | null;
+  channels: number;
+  batchSize: number;
+  stages: PdartsStage[];
+  weightLearningRate: number;
+  weightMinLearningRate: number;
+  weightMomentum: number;
+  weightDecay: number;
+  alphaLearningRate: number;
+  alphaBeta1: number;
+  alphaBeta2: number;
+  alphaWeightDecay: number;
+  gradientClipNorm: number;
+  /** At most this many skip-connects in the final cell (P-DARTS: 2). */
+  maxSkipConnects: number;
+}
+
+export interface Tier {
+  name: string;
+  description: string;
+  data: TierData;
+  /** How found and random architectures are retrained on clean data and tested. */
+  evaluation: {
+    network: { channels: number; cellsPerStage: number };
+    recipe: TrainingRecipe;
+  };
+  randomBaseline: { samples: number };
+  /** Trials per cell (each arm). */
+  trials: number;
+  nas: { pdarts: PdartsTierSettings };
+}
