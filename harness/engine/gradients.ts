@@ -2,8 +2,8 @@
  * Gradient registrations that make second-order derivatives correct in TF.js 4.22 (needed by
  * gradient canceling and GraSP). tfjs's gradients for Exp/Tanh/Sigmoid/Softmax read the op's saved
  * *output*, which is not connected to the input on the tape, so a derivative of such a gradient
- * silently misses a term. These versions recompute from the input. Conv2DBackpropFilter gets the
- * gradient tfjs lacks (it is linear in both inputs).
+ * silently misses a term. These versions recompute from the input. Conv2DBackpropFilter and
+ * AvgPoolGrad get the gradients tfjs lacks (both are linear in their non-shape inputs).
  */
 import * as tf from '@tensorflow/tfjs';
 
@@ -55,6 +55,21 @@ const fixes: tf.GradConfig[] = [
       return {
         x: () => tf.conv2dTranspose(dy, G, x.shape, strides, pad as 'same', dimRoundingMode),
         dy: () => tf.conv2d(x, G, strides, pad as 'same', 'NHWC', 1, dimRoundingMode),
+      };
+    },
+  },
+  {
+    // AvgPoolGrad is linear in dy (dx = Aᵀ·dy for the pool's linear map A) and reads only the shape
+    // of `input`; tfjs registers no gradient for it, so a second-order derivative through any
+    // average pool threw "gradient function not found". With the count-excluding AvgPoolGrad
+    // kernels (kernels/avg-pool-grad.ts) the adjoint of Aᵀ is the forward pool A itself.
+    kernelName: 'AvgPoolGrad',
+    gradFunc: (g, _saved, attrs) => {
+      const { filterSize, strides, pad } = attrs as unknown as tf.AvgPoolGradAttrs;
+      const G = g as tf.Tensor4D;
+      return {
+        dy: () => tf.avgPool(G, filterSize, strides, pad as 'same'),
+        input: () => tf.zerosLike(G),
       };
     },
   },

@@ -159,11 +159,23 @@ export function batchNormLayer(
     const inv = tf.rsqrt(tf.add(variance, epsilon));
     const scale = tf.mul(inv, g);
     updateRunning(mean, variance, x.size / channels);
-    save([centred, inv, scale]);
+    // x and γ are saved too (zero-copy on wasm) for second-order derivatives, see gradFunc.
+    save([centred, inv, scale, x, g]);
     return {
       value: tf.add(tf.mul(centred, scale), b),
       gradFunc: (dy: tf.Tensor4D, saved: tf.Tensor[]) => {
-        const [c, iv, sc] = saved as [tf.Tensor4D, tf.Tensor1D, tf.Tensor1D];
+        let [c, iv, sc] = saved as [tf.Tensor4D, tf.Tensor1D, tf.Tensor1D];
+        if (tf.engine().state.gradientDepth > 0) {
+          // This backward pass is itself being recorded: a derivative of the gradient is wanted
+          // (GraSP, gradient matching). centred/inv/scale were computed inside the custom op, off
+          // the tape, so their dependence on x and γ would be silently dropped (the second-order
+          // result was off by a factor of 2 on a test input). Recompute them on the tape from the
+          // saved inputs, whose copies the tape links to x and γ.
+          const [xs, gs] = saved.slice(3) as [tf.Tensor4D, tf.Tensor1D];
+          c = tf.sub(xs, channelMean(xs));
+          iv = tf.rsqrt(tf.add(channelMean(tf.square(c) as tf.Tensor4D), epsilon));
+          sc = tf.mul(iv, gs);
+        }
         const count = dy.size / channels;
         const meanDy = channelMean(dy);
         const meanDyC = channelMean(tf.mul(dy, c) as tf.Tensor4D);

@@ -4,13 +4,15 @@
  * gradient is dy/count spread over its window:
  * - stride 1: dx = depthwise-conv(dy ⊙ 1/count, ones) — XNNPACK;
  * - non-overlapping windows without padding (2×2 stride 2): dx = upsample(dy / k²) in JS.
- * Other geometries use the built-in kernel.
+ * Other geometries scatter dy/count in JS. The built-in kernels of wasm and cpu are not used there:
+ * they divide by the full window size k² even where the window overlaps the padding, which is not
+ * the gradient of their own forward pass (that one divides by the in-image count). The cpu backend
+ * gets the JS version too ({@link avgPoolGradCpuConfig}) so both backends train the same network.
  */
 import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
+import type { MathBackendCPU } from '@tensorflow/tfjs-backend-cpu';
 import { backend_util, type AvgPoolGradAttrs, type KernelConfig, type KernelFunc } from '@tensorflow/tfjs-core';
 import { allocate, callKernel, heap, release, type TensorInfo } from './backend-ops.js';
-
-let builtIn: KernelFunc | undefined;
 
 /** Number of in-image positions in each output's window, per axis. */
 function windowCounts(outSize: number, inSize: number, k: number, stride: number, padBefore: number): Float32Array {
@@ -22,6 +24,14 @@ function windowCounts(outSize: number, inSize: number, k: number, stride: number
   return counts;
 }
 
+/** Which algorithm {@link avgPoolGradWasm} uses for a pool geometry (exposed for tests). */
+export function avgPoolGradPath(info: backend_util.Conv2DInfo): 'depthwise-conv' | 'upsample' | 'scatter' {
+  const { inHeight: H, inWidth: W, outHeight: OH, outWidth: OW, filterHeight: kH, filterWidth: kW, strideHeight: sH, strideWidth: sW } = info;
+  if (sH === 1 && sW === 1 && OH === H && OW === W) return 'depthwise-conv';
+  if (sH === kH && sW === kW && info.padInfo.top === 0 && info.padInfo.left === 0 && OH * kH === H && OW * kW === W) return 'upsample';
+  return 'scatter';
+}
+
 export function avgPoolGradWasm(args: {
   inputs: { dy: TensorInfo; input: TensorInfo };
   backend: BackendWasm;
@@ -31,10 +41,11 @@ export function avgPoolGradWasm(args: {
   const { dy, input } = inputs;
   const info = backend_util.computePool2DInfo(input.shape as [number, number, number, number], attrs.filterSize, attrs.strides, 1, attrs.pad);
   const { batchSize: N, inHeight: H, inWidth: W, inChannels: C, outHeight: OH, outWidth: OW } = info;
-  const { filterHeight: kH, filterWidth: kW, strideHeight: sH, strideWidth: sW } = info;
+  const { filterHeight: kH, filterWidth: kW } = info;
   const { top, left } = info.padInfo;
+  const path = avgPoolGradPath(info);
 
-  if (sH === 1 && sW === 1 && OH === H && OW === W) {
+  if (path === 'depthwise-conv') {
     const rows = windowCounts(OH, H, kH, 1, top);
     const cols = windowCounts(OW, W, kW, 1, left);
     const scaled = allocate(backend, [N, OH, OW, C]);
@@ -63,7 +74,7 @@ export function avgPoolGradWasm(args: {
     return dx;
   }
 
-  if (sH === kH && sW === kW && top === 0 && left === 0 && OH * kH === H && OW * kW === W) {
+  if (path === 'upsample') {
     const dx = allocate(backend, [N, H, W, C]);
     const d = heap(backend, dy);
     const x = heap(backend, dx);
@@ -81,14 +92,50 @@ export function avgPoolGradWasm(args: {
     return dx;
   }
 
-  if (builtIn === undefined) throw new Error('AvgPoolGrad: the built-in wasm kernel was not captured before replacement');
-  return builtIn(args as unknown as Parameters<KernelFunc>[0]) as TensorInfo;
+  const dx = allocate(backend, [N, H, W, C]);
+  scatterAvgPoolGrad(heap(backend, dy), heap(backend, dx), info);
+  return dx;
 }
 
-/** Keeps the built-in kernel for the geometries the fast paths do not cover. */
-export function captureBuiltInAvgPoolGrad(kernel: KernelFunc | undefined): void {
-  builtIn ??= kernel;
+/** dx[window(o)] += dy[o] / count(o) for every output o: any geometry. */
+function scatterAvgPoolGrad(d: ArrayLike<number>, x: Float32Array, info: backend_util.Conv2DInfo): void {
+  const { batchSize: N, inHeight: H, inWidth: W, inChannels: C, outHeight: OH, outWidth: OW } = info;
+  const { filterHeight: kH, filterWidth: kW, strideHeight: sH, strideWidth: sW } = info;
+  const { top, left } = info.padInfo;
+  x.fill(0);
+  for (let n = 0, src = 0; n < N; n++) {
+    for (let oh = 0; oh < OH; oh++) {
+      const h0 = Math.max(0, oh * sH - top);
+      const h1 = Math.min(H, oh * sH - top + kH);
+      for (let ow = 0; ow < OW; ow++, src += C) {
+        const w0 = Math.max(0, ow * sW - left);
+        const w1 = Math.min(W, ow * sW - left + kW);
+        const inv = 1 / ((h1 - h0) * (w1 - w0));
+        for (let h = h0; h < h1; h++) {
+          for (let w = w0; w < w1; w++) {
+            const dst = ((n * H + h) * W + w) * C;
+            for (let c = 0; c < C; c++) x[dst + c] = x[dst + c]! + d[src + c]! * inv;
+          }
+        }
+      }
+    }
+  }
 }
+
+/** AvgPoolGrad for the cpu backend: the JS scatter. */
+export function avgPoolGradCpu(args: { inputs: { dy: TensorInfo; input: TensorInfo }; backend: MathBackendCPU; attrs: AvgPoolGradAttrs }): TensorInfo {
+  const { inputs, backend, attrs } = args;
+  const info = backend_util.computePool2DInfo(inputs.input.shape as [number, number, number, number], attrs.filterSize, attrs.strides, 1, attrs.pad);
+  const dx = new Float32Array(info.batchSize * info.inHeight * info.inWidth * info.inChannels);
+  scatterAvgPoolGrad(backend.readSync(inputs.dy.dataId) as Float32Array, dx, info);
+  return backend.makeTensorInfo(inputs.input.shape, 'float32', dx);
+}
+
+export const avgPoolGradCpuConfig: KernelConfig = {
+  kernelName: 'AvgPoolGrad',
+  backendName: 'cpu',
+  kernelFunc: avgPoolGradCpu as unknown as KernelFunc,
+};
 
 export const avgPoolGradWasmConfig: KernelConfig = {
   kernelName: 'AvgPoolGrad',

@@ -60,21 +60,40 @@ export function conv2dBackpropInputWasm(args: {
   const left = g.kW - 1 - g.padLeft;
   const bottom = g.inH - dh - top + g.kH - 1;
   const right = g.inW - dw - left + g.kW - 1;
-  if (top < 0 || left < 0 || bottom < 0 || right < 0) {
-    throw new Error(`Conv2DBackpropInput: unsupported padding for ${JSON.stringify(attrs.pad)} with filter ${g.kH}×${g.kW}`);
-  }
   const rotated = rotateFilter(backend, filter, g);
   const source = strided ? dilate(backend, dy, g) : dy;
+  // Padding wider than the kernel reaches (e.g. a 1×1 conv with padding 1) makes a side negative:
+  // the transposed conv would start inside dy, which XNNPACK cannot express. Run it with that side
+  // at zero instead and crop the surplus rows/columns off its output.
   const dx = callKernel(backend, 'Conv2D', { x: source, filter: rotated }, {
     strides: [1, 1],
-    pad: [[0, 0], [top, bottom], [left, right], [0, 0]],
+    pad: [[0, 0], [Math.max(0, top), Math.max(0, bottom)], [Math.max(0, left), Math.max(0, right)], [0, 0]],
     dataFormat: 'NHWC',
     dilations: [1, 1],
     dimRoundingMode: undefined,
   });
   release(backend, rotated);
   if (strided) release(backend, source);
-  return dx;
+  if (top >= 0 && left >= 0 && bottom >= 0 && right >= 0) return dx;
+  const cropped = crop(backend, dx, g, Math.max(0, -top), Math.max(0, -left));
+  release(backend, dx);
+  return cropped;
+}
+
+/** The [inH, inW] window of `full` starting at row `top`, column `left`. */
+function crop(backend: BackendWasm, full: TensorInfo, g: ConvGeometry, top: number, left: number): TensorInfo {
+  const [, fullH, fullW] = full.shape as [number, number, number, number];
+  const out = allocate(backend, [g.batch, g.inH, g.inW, g.inC]);
+  const src = heap(backend, full);
+  const dst = heap(backend, out);
+  const rowLen = g.inW * g.inC;
+  for (let n = 0; n < g.batch; n++) {
+    for (let h = 0; h < g.inH; h++) {
+      const s = ((n * fullH + top + h) * fullW + left) * g.inC;
+      dst.set(src.subarray(s, s + rowLen), (n * g.inH + h) * rowLen);
+    }
+  }
+  return out;
 }
 
 export const conv2dBackpropInputWasmConfig: KernelConfig = {

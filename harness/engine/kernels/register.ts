@@ -1,9 +1,10 @@
 /**
- * Registers naspoison's kernels: those the wasm backend lacks for training, and faster
- * replacements for slow ones. Idempotent.
+ * Registers naspoison's kernels: those the wasm backend lacks for training, faster replacements
+ * for slow ones, and a cpu AvgPoolGrad that matches its forward pass (see avg-pool-grad.ts).
+ * Idempotent.
  */
 import * as tf from '@tensorflow/tfjs-core';
-import { avgPoolGradWasmConfig, captureBuiltInAvgPoolGrad } from './avg-pool-grad.js';
+import { avgPoolGradCpuConfig, avgPoolGradWasmConfig } from './avg-pool-grad.js';
 import { conv2dBackpropFilterWasmConfig } from './conv2d-backprop-filter.js';
 import { conv2dBackpropInputWasmConfig } from './conv2d-backprop-input.js';
 import { identityWasmConfig } from './identity.js';
@@ -15,13 +16,15 @@ export const WASM_KERNELS: readonly tf.KernelConfig[] = [
   identityWasmConfig,
 ];
 
+/** Replacements of cpu kernels whose results are wrong. */
+export const CPU_KERNELS: readonly tf.KernelConfig[] = [avgPoolGradCpuConfig];
+
 let registered = false;
 
-/** Installs {@link WASM_KERNELS}, replacing any built-in kernel of the same name. */
+/** Installs {@link WASM_KERNELS} and {@link CPU_KERNELS}, replacing any built-in kernel of the same name. */
 export function registerWasmKernels(): void {
   if (registered) return;
-  captureBuiltInAvgPoolGrad(tf.getKernel('AvgPoolGrad', 'wasm')?.kernelFunc);
-  for (const config of WASM_KERNELS) {
+  for (const config of [...WASM_KERNELS, ...CPU_KERNELS]) {
     if (tf.getKernel(config.kernelName, config.backendName) !== undefined) {
       tf.unregisterKernel(config.kernelName, config.backendName);
     }
