@@ -1,0 +1,24 @@
+/**
+ * Public entry of harness/store: the SQLite store of trial results (with runs and a
+ * content-addressed cache), environment fingerprints and code versions, trial keys, and the
+ * merge of sharded stores.
+ *
+ * @module
+ */
+
+export type { CacheEntry, EnvironmentFingerprint, RunRecord, RunStart, TrialIdentity, TrialRecord } from './types.js';
+export { StoreError, type StoreErrorCode } from './errors.js';
+export { openStore, type OpenStoreOptions, type PutCachedOptions, type TrialFilter, type TrialStore } from './store.js';
+export type { IntegrityCheck } from './open.js';
+export { APPLICATION_ID, SCHEMA_VERSION, STORE_FORMAT } from './schema.js';
+export { canonicalJson } from './canonical-json.js';
+export { pickIdentity, trialKey, TRIAL_KEY_VERSION } from './trial-key.js';
+export {
+  codeVersion,
+  describeEnvironmentDifference,
+  environmentFingerprint,
+  sameEnvironment,
+  type CodeVersionOptions,
+  type EnvironmentField,
+} from './fingerprint.js';
+export { mergeStores, TRIAL_RESULT_FIELDS, type MergeConflict, type MergeCounts, type MergeReport } from './merge.js';
