@@ -18,6 +18,7 @@ export default defineConfig({
         test: {
           name: 'bench',
           include: ['benchmarks/**/*.spec.ts'],
+          setupFiles: ['harness/spec/setup.ts'],
           testTimeout: 0,
           hookTimeout: 0,
           fileParallelism: false,

@@ -5,6 +5,8 @@ type Command = (argv: string[]) => Promise<number>;
 
 // Loaded on demand: `doctor` or `--help` need not load the training stack.
 const COMMANDS: Record<string, { load: () => Promise<Command>; summary: string }> = {
+  run: { load: async () => (await import('./run-command.js')).runCommand, summary: 'run the poisoning spec files at a tier and write the report (exit 1 if an assertion fails)' },
+  report: { load: async () => (await import('./report-command.js')).reportCommand, summary: 'render a run\'s Markdown/HTML/JSON report from the store' },
   train: { load: async () => (await import('./train-command.js')).trainCommand, summary: 'train and evaluate one NB201 architecture on clean data' },
   doctor: { load: async () => (await import('./doctor-command.js')).doctorCommand, summary: 'check backends, data and machine' },
 };

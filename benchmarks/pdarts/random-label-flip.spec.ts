@@ -1,0 +1,16 @@
+// P-DARTS × random label flipping: does poisoning the search erase NAS's advantage over random
+// sampling (ΔImp), while leaving raw accuracy at small budgets alone?
+import { describe, expect, test } from 'vitest';
+import { poisoningMatrix } from '../../harness/spec/index.js';
+
+describe('P-DARTS × random label flipping', () => {
+  const m = poisoningMatrix({ nas: 'pdarts', attack: 'random-label-flip', budgets: [0.01, 0.1, 0.5], track: ['skipConnections'] });
+
+  test('flipping half the labels erases the advantage over random search', () => {
+    expect(m.cell(0.5).deltaImprovement).toBeSignificantlyBelow(m.control.deltaImprovement);
+  });
+
+  test('a 1% budget does not move accuracy (robustness gate)', () => {
+    expect(m.cell(0.01).accuracy).not.toBeSignificantlyBelow(m.control.accuracy);
+  });
+});

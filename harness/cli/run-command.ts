@@ -1,0 +1,108 @@
+/**
+ * `naspoison run`: runs the bench project's spec files through vitest (trials from the store when
+ * they exist), then writes the run's report. Exit code 1 when an assertion fails: the CI gate.
+ */
+import { resolve } from 'node:path';
+import { parseArgs } from 'node:util';
+import * as tf from '@tensorflow/tfjs';
+import { codeVersion, environmentFingerprint, openStore } from '../store/index.js';
+import { DEFAULT_STORE_PATH, newRunId } from '../run/context.js';
+import { loadTier } from '../run/tiers.js';
+import { writeRunReport } from './report-command.js';
+import { formatDuration, style, UsageError } from './terminal.js';
+
+export const RUN_HELP = `Usage: naspoison run [options] [spec filter...]
+
+Runs the poisoning spec files (benchmarks/**/*.spec.ts; a filter narrows them, e.g. "pdarts") at a
+tier, stores every trial, and writes reports/<run id>/report.md, index.html and results.json.
+Trials already in the store are not rerun, so an interrupted run resumes where it stopped.
+
+Options:
+  --tier <name|file>  smoke | standard | paper | path to a tier JSON (default: NASPOISON_TIER or smoke)
+  --backend <name>    auto | tensorflow | webgpu | wasm | cpu (default: NASPOISON_BACKEND or auto)
+  --store <path>      result store (default ${DEFAULT_STORE_PATH})
+  --data-dir <dir>    IDX or CIFAR binary files instead of the built-in data
+  --fixture           use the committed Fashion-MNIST subset even if the full set is installed
+  --out <dir>         report folder root (default reports)
+  --run-id <id>       name the run (default: the start time)
+  --no-report         skip the report
+  -h, --help          show this help
+
+Exit codes: 0 all assertions passed, 1 an assertion failed or a spec errored, 2 usage error.
+`;
+
+export async function runCommand(argv: string[]): Promise<number> {
+  const { values, positionals } = parseArgs({
+    args: argv,
+    options: {
+      tier: { type: 'string' },
+      backend: { type: 'string' },
+      store: { type: 'string', default: DEFAULT_STORE_PATH },
+      'data-dir': { type: 'string' },
+      fixture: { type: 'boolean', default: false },
+      out: { type: 'string', default: 'reports' },
+      'run-id': { type: 'string' },
+      'no-report': { type: 'boolean', default: false },
+      help: { type: 'boolean', short: 'h', default: false },
+    },
+    allowPositionals: true,
+    strict: true,
+  });
+  if (values.help) {
+    process.stdout.write(RUN_HELP);
+    return 0;
+  }
+  const tier = loadTier(values.tier); // fails early, naming a bad tier
+  const runId = values['run-id'] ?? newRunId();
+  if (!/^[A-Za-z0-9._-]+$/.test(runId)) throw new UsageError(`--run-id "${runId}" may use letters, digits, '.', '_' and '-' only`);
+  const storePath = resolve(values.store);
+  const store = openStore(storePath);
+  if (store.getRun(runId)) {
+    store.close();
+    throw new UsageError(`run id "${runId}" is already in ${storePath}; choose another --run-id`);
+  }
+  store.recordRun({
+    runId,
+    startedAt: new Date().toISOString(),
+    tier: tier.name,
+    command: ['naspoison', 'run', ...argv].join(' '),
+    specFiles: positionals.length > 0 ? positionals : ['benchmarks/**/*.spec.ts'],
+    environment: environmentFingerprint({ name: values.backend ?? process.env.NASPOISON_BACKEND ?? 'auto' }, tf.version.tfjs),
+    codeVersion: codeVersion(),
+  });
+  store.close();
+
+  // The spec processes read their configuration from the environment (see harness/run/context.ts).
+  process.env.NASPOISON_RUN_ID = runId;
+  process.env.NASPOISON_STORE = storePath;
+  process.env.NASPOISON_TIER = values.tier ?? tier.name;
+  if (values.backend !== undefined) process.env.NASPOISON_BACKEND = values.backend;
+  if (values['data-dir'] !== undefined) process.env.NASPOISON_DATA_DIR = resolve(values['data-dir']);
+  if (values.fixture) process.env.NASPOISON_FIXTURE = '1';
+
+  process.stderr.write(`${style.bold('naspoison run', process.stderr)} ${runId} · tier ${tier.name} · store ${storePath}\n`);
+  const started = performance.now();
+  const { startVitest } = await import('vitest/node');
+  const vitest = await startVitest('test', positionals, { project: ['bench'], run: true, watch: false });
+  const failed = vitest.state.getCountOfFailedTests() > 0 || process.exitCode === 1 || vitest.state.getUnhandledErrors().length > 0;
+  const files = vitest.state.getFiles();
+  const suiteFailed = files.some((f) => f.result?.state === 'fail');
+  await vitest.close();
+  const exitCode = failed || suiteFailed || files.length === 0 ? 1 : 0;
+  if (files.length === 0) process.stderr.write(style.red(`no spec file matched ${positionals.join(' ') || 'benchmarks/**/*.spec.ts'}\n`, process.stderr));
+
+  const finish = openStore(storePath);
+  finish.finishRun(runId, new Date().toISOString(), exitCode);
+  finish.close();
+  if (!values['no-report'] && files.length > 0) {
+    try {
+      const written = writeRunReport(storePath, runId, resolve(values.out, runId));
+      process.stdout.write(`report: ${written.markdown}\n        ${written.html}\n`);
+    } catch (error) {
+      process.stderr.write(style.red(`report not written: ${(error as Error).message}\n`, process.stderr));
+    }
+  }
+  process.stderr.write(`${exitCode === 0 ? style.green('all assertions passed', process.stderr) : style.red('assertions failed', process.stderr)} · ${formatDuration(performance.now() - started)}\n`);
+  process.exitCode = 0; // vitest sets it; our return value is the exit code
+  return exitCode;
+}

@@ -1,0 +1,99 @@
+/**
+ * What every trial of a process shares: the tier, its data, the backend, the store, the random
+ * baseline, the environment fingerprint and the code version. Built once per process (lazily, by
+ * the first matrix) from the environment the CLI sets: NASPOISON_TIER, NASPOISON_BACKEND,
+ * NASPOISON_STORE, NASPOISON_DATA_DIR, NASPOISON_FIXTURE, NASPOISON_RUN_ID.
+ */
+import * as tf from '@tensorflow/tfjs';
+import { datasetContentHash, type DatasetPair } from '../data/types.js';
+import { initBackend, resolveBackendChoice, type ActiveBackend } from '../engine/backend.js';
+import { randomBaseline, type RandomBaseline } from '../nas/random-search.js';
+import { codeVersion, environmentFingerprint, openStore, type EnvironmentFingerprint, type TrialStore } from '../store/index.js';
+import type { EvaluationProtocol } from '../train/evaluate.js';
+import { evaluationCacheOf } from './evaluation-cache.js';
+import { loadTierData } from './tier-data.js';
+import { loadTier, type Tier } from './tiers.js';
+
+export const DEFAULT_STORE_PATH = '.naspoison/store.db';
+
+export interface RunContext {
+  runId: string;
+  tier: Tier;
+  data: DatasetPair;
+  datasetHash: string;
+  backend: ActiveBackend;
+  store: TrialStore;
+  protocol: EvaluationProtocol;
+  baseline: RandomBaseline;
+  environment: EnvironmentFingerprint;
+  codeVersion: string;
+  log(message: string): void;
+}
+
+export interface RunContextOptions {
+  tier?: string;
+  backend?: string;
+  storePath?: string;
+  dataDir?: string;
+  fixtureOnly?: boolean;
+  runId?: string;
+  log?: (message: string) => void;
+}
+
+/** A run id: NASPOISON_RUN_ID, else the time of day (sortable, unique enough per machine). */
+export function newRunId(now = new Date()): string {
+  return now.toISOString().replace(/[-:]/g, '').replace(/\..*/, '').replace('T', '-');
+}
+
+function fromEnv(): RunContextOptions {
+  const env = process.env;
+  return {
+    ...(env.NASPOISON_TIER ? { tier: env.NASPOISON_TIER } : {}),
+    ...(env.NASPOISON_BACKEND ? { backend: env.NASPOISON_BACKEND } : {}),
+    ...(env.NASPOISON_STORE ? { storePath: env.NASPOISON_STORE } : {}),
+    ...(env.NASPOISON_DATA_DIR ? { dataDir: env.NASPOISON_DATA_DIR } : {}),
+    ...(env.NASPOISON_FIXTURE === '1' ? { fixtureOnly: true } : {}),
+    ...(env.NASPOISON_RUN_ID ? { runId: env.NASPOISON_RUN_ID } : {}),
+  };
+}
+
+/** Builds a context; `options` override the environment. */
+export async function createRunContext(options: RunContextOptions = {}): Promise<RunContext> {
+  const o = { ...fromEnv(), ...options };
+  const log = o.log ?? ((m: string) => process.stderr.write(`${m}\n`));
+  const tier = loadTier(o.tier);
+  const backend = await initBackend(resolveBackendChoice(o.backend));
+  const data = loadTierData(tier.data, { ...(o.dataDir !== undefined ? { dataDir: o.dataDir } : {}), ...(o.fixtureOnly ? { fixtureOnly: true } : {}) });
+  const store = openStore(o.storePath ?? DEFAULT_STORE_PATH);
+  const protocol: EvaluationProtocol = { recipe: tier.evaluation.recipe, network: tier.evaluation.network };
+  const cache = evaluationCacheOf(store);
+  const started = performance.now();
+  const baseline = randomBaseline(tier.randomBaseline.samples, data, protocol, {
+    backend: backend.name,
+    cache,
+    onSample: (i, e) =>
+      log(`random baseline ${i + 1}/${tier.randomBaseline.samples}: ${e.accuracy.toFixed(2)}%${e.cached ? ' (cached)' : ''} · ${((performance.now() - started) / 1000).toFixed(0)}s`),
+  });
+  log(`random baseline: ${baseline.mean.toFixed(2)}% ± ${baseline.sd.toFixed(2)} over ${baseline.samples} architectures`);
+  return {
+    runId: o.runId ?? newRunId(),
+    tier,
+    data,
+    datasetHash: `${datasetContentHash(data.train)}:${datasetContentHash(data.test)}`,
+    backend,
+    store,
+    protocol,
+    baseline,
+    environment: environmentFingerprint({ name: backend.name }, tf.version.tfjs),
+    codeVersion: codeVersion(),
+    log,
+  };
+}
+
+let shared: Promise<RunContext> | undefined;
+
+/** The process-wide context (created on first use). */
+export function sharedRunContext(): Promise<RunContext> {
+  shared ??= createRunContext();
+  return shared;
+}

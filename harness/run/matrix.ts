@@ -1,0 +1,116 @@
+/**
+ * A poisoning matrix as data, and running it: the clean control arm and one arm per budget, each
+ * with the tier's number of trials, in a fixed order; progress (trial i of N, elapsed, ETA) on the
+ * terminal; every trial from the store when it is there.
+ */
+import { CLEAN, attacks, checkBudget } from '../attacks/index.js';
+import { nasAlgorithms } from '../nas/index.js';
+import type { TrialRecord } from '../store/index.js';
+import type { RunContext } from './context.js';
+import { planIdentity, runTrial, type TrialPlan } from './trial.js';
+
+export interface MatrixSpec {
+  nas: string;
+  attack: string;
+  budgets: readonly number[];
+  defence?: string;
+  /** Trials per arm; default: the tier's. */
+  trials?: number;
+}
+
+/** A checked spec: defence resolved; trials undefined means the tier's count. */
+export interface ValidMatrixSpec {
+  nas: string;
+  attack: string;
+  budgets: number[];
+  defence: string;
+  trials: number | undefined;
+}
+
+/** The validated form of a spec (throws naming the bad part). */
+export function validateMatrixSpec(spec: MatrixSpec): ValidMatrixSpec {
+  nasAlgorithms.get(spec.nas);
+  if (spec.attack === CLEAN) throw new Error(`attack "${CLEAN}" is the control arm, not an attack; name the attack to test`);
+  attacks.get(spec.attack);
+  if (!Array.isArray(spec.budgets) || spec.budgets.length === 0) throw new Error(`${spec.nas} × ${spec.attack}: budgets must list at least one poisoning fraction`);
+  for (const b of spec.budgets) checkBudget(b, `${spec.nas} × ${spec.attack}`);
+  if (new Set(spec.budgets).size !== spec.budgets.length) throw new Error(`${spec.nas} × ${spec.attack}: budgets list a value twice: ${spec.budgets.join(', ')}`);
+  if (spec.trials !== undefined && (!Number.isInteger(spec.trials) || spec.trials < 1)) {
+    throw new Error(`${spec.nas} × ${spec.attack}: trials must be a positive integer, got ${spec.trials}`);
+  }
+  const defence = spec.defence ?? 'none';
+  if (defence !== 'none') throw new Error(`unknown defence "${defence}"; registered defences: none`);
+  return { nas: spec.nas, attack: spec.attack, budgets: [...spec.budgets], defence, trials: spec.trials };
+}
+
+/** Label of a matrix, e.g. `pdarts × random-label-flip`. */
+export function matrixLabel(spec: Pick<MatrixSpec, 'nas' | 'attack' | 'defence'>): string {
+  return `${spec.nas} × ${spec.attack}${spec.defence && spec.defence !== 'none' ? ` + ${spec.defence}` : ''}`;
+}
+
+/** Trials of a matrix: for each trial index, the control arm then the budgets in ascending order. */
+export function planMatrix(spec: ValidMatrixSpec, trials: number): TrialPlan[] {
+  const arms: Array<{ attack: string; budget: number }> = [{ attack: CLEAN, budget: 0 }, ...[...spec.budgets].sort((a, b) => a - b).map((budget) => ({ attack: spec.attack, budget }))];
+  const plans: TrialPlan[] = [];
+  // Interleaved by trial index: an interrupted run still has every arm at similar n.
+  for (let i = 0; i < trials; i++) for (const arm of arms) plans.push({ nas: spec.nas, ...arm, defence: spec.defence, trialIndex: i });
+  return plans;
+}
+
+export interface MatrixResults {
+  label: string;
+  spec: ValidMatrixSpec;
+  trials: number;
+  /** Completed trials per arm key (`clean@0`, `random-label-flip@0.5`). */
+  arms: Map<string, TrialRecord[]>;
+  /** Trials that errored (reported, excluded from statistics). */
+  errored: TrialRecord[];
+  /** Trial keys in plan order. */
+  trialKeys: string[];
+  ranTrials: number;
+  reusedTrials: number;
+}
+
+export function armKey(attack: string, budget: number): string {
+  return `${attack}@${budget}`;
+}
+
+function formatEta(ms: number): string {
+  if (!Number.isFinite(ms)) return '?';
+  const s = Math.round(ms / 1000);
+  return s < 60 ? `${s}s` : `${Math.floor(s / 60)}m${String(s % 60).padStart(2, '0')}s`;
+}
+
+/** Runs every trial of the matrix (reading stored ones back) and groups them by arm. */
+export async function runMatrix(spec: MatrixSpec, ctx: RunContext): Promise<MatrixResults> {
+  const valid = validateMatrixSpec(spec);
+  const trials = valid.trials ?? ctx.tier.trials;
+  const plans = planMatrix(valid, trials);
+  const label = matrixLabel(valid);
+  const pending = plans.filter((p) => !ctx.store.hasTrial(planIdentity(p, ctx).key)).length;
+  ctx.log(`${label}: ${plans.length} trials (${plans.length - pending} stored, ${pending} to run) · tier ${ctx.tier.name} · ${ctx.backend.name}`);
+  const arms = new Map<string, TrialRecord[]>();
+  const errored: TrialRecord[] = [];
+  const trialKeys: string[] = [];
+  let ran = 0;
+  let reused = 0;
+  const started = performance.now();
+  for (const plan of plans) {
+    const position = ran + 1;
+    const { record, reused: fromStore } = await runTrial(plan, ctx);
+    trialKeys.push(record.trialKey);
+    if (fromStore) reused++;
+    else {
+      ran++;
+      const elapsed = performance.now() - started;
+      const eta = (elapsed / ran) * (pending - ran);
+      const outcome = record.status === 'completed' ? `acc ${record.accuracy?.toFixed(2)}% · ΔImp ${record.deltaImprovement?.toFixed(2)} pp` : `ERRORED: ${record.error}`;
+      ctx.log(`  trial ${position} of ${pending} · ${plan.attack}@${plan.budget} #${plan.trialIndex} · ${outcome} · ${formatEta(elapsed)} elapsed · ETA ${formatEta(eta)}`);
+    }
+    if (record.status === 'completed') {
+      const key = armKey(plan.attack, plan.budget);
+      arms.set(key, [...(arms.get(key) ?? []), record]);
+    } else errored.push(record);
+  }
+  return { label, spec: valid, trials, arms, errored, trialKeys, ranTrials: ran, reusedTrials: reused };
+}

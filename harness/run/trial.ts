@@ -1,0 +1,134 @@
+/**
+ * One trial: (nas, attack, budget, defence, trial index) → poison → search on the poisoned
+ * training set → retrain the found cell on clean data → clean test accuracy, ΔImp, diagnostics.
+ * The clean control and every poisoned arm of trial i share its seed, so they differ only by the
+ * poison. Completed trials are read back from the store, never rerun; a trial that throws is
+ * stored as errored (data, not an exception out of the run loop).
+ */
+import { CLEAN, attacks } from '../attacks/index.js';
+import { applyPoison } from '../attacks/poison.js';
+import { deriveSeed } from '../engine/rng.js';
+import { nasAlgorithms } from '../nas/index.js';
+import { canonicalGenotype, genotypeToString } from '../space/index.js';
+import { trialKey, type TrialIdentity, type TrialRecord } from '../store/index.js';
+import { evaluateGenotype } from '../train/evaluate.js';
+import { evaluationCacheOf } from './evaluation-cache.js';
+import type { RunContext } from './context.js';
+import { obtainPoison } from './poison-cache.js';
+
+/** Root of all trial seeds; trial i of a NAS algorithm gets deriveSeed(ROOT, nas, i). */
+export const TRIAL_SEED_ROOT = 20_250_514;
+
+export interface TrialPlan {
+  nas: string;
+  attack: string;
+  budget: number;
+  defence: string;
+  trialIndex: number;
+}
+
+export function trialSeed(plan: Pick<TrialPlan, 'nas' | 'trialIndex'>): number {
+  return deriveSeed(TRIAL_SEED_ROOT, 'trial', plan.nas, plan.trialIndex);
+}
+
+/** The identity and key of a planned trial (what the store indexes it by). */
+export function planIdentity(plan: TrialPlan, ctx: RunContext): { identity: TrialIdentity; key: string; params: Record<string, unknown> } {
+  const identity: TrialIdentity = {
+    // Arms that share seeds form one group: every attack's matrix reuses the same clean control.
+    matrix: plan.nas,
+    nas: plan.nas,
+    attack: plan.attack,
+    budget: plan.budget,
+    defence: plan.defence,
+    trialIndex: plan.trialIndex,
+    tier: ctx.tier.name,
+  };
+  const nas = nasAlgorithms.get(plan.nas);
+  const params = {
+    tier: ctx.tier,
+    nasSettings: nas.settings((ctx.tier.nas as Record<string, unknown>)[plan.nas]),
+    attackParams: plan.attack === CLEAN ? null : attacks.get(plan.attack).params,
+    evaluation: ctx.protocol,
+    randomBaselineSamples: ctx.tier.randomBaseline.samples,
+    seed: trialSeed(plan),
+  };
+  return { identity, key: trialKey(identity, params, ctx.datasetHash, ctx.backend.name), params };
+}
+
+/** Runs (or reads back) one trial. */
+export async function runTrial(plan: TrialPlan, ctx: RunContext): Promise<{ record: TrialRecord; reused: boolean }> {
+  const { identity, key, params } = planIdentity(plan, ctx);
+  const existing = ctx.store.getTrial(key);
+  if (existing && existing.status === 'completed') return { record: existing, reused: true };
+
+  const seed = trialSeed(plan);
+  const startedAt = new Date();
+  const started = performance.now();
+  const base = {
+    ...identity,
+    trialKey: key,
+    seed,
+    dataset: ctx.data.train.name,
+    datasetHash: ctx.datasetHash,
+    params,
+    environment: ctx.environment,
+    codeVersion: ctx.codeVersion,
+    startedAt: startedAt.toISOString(),
+  };
+  let record: TrialRecord;
+  try {
+    if (plan.defence !== 'none') throw new Error(`defence "${plan.defence}" is not available yet (registered defences: none)`);
+    const nas = nasAlgorithms.get(plan.nas);
+    let searchSet = ctx.data.train;
+    let poisonHash: string | null = null;
+    if (plan.attack !== CLEAN) {
+      const { artifact } = await obtainPoison(ctx.store, attacks.get(plan.attack), ctx.data.train, plan.budget, {
+        seed: deriveSeed(seed, 'poison', plan.attack),
+        backend: ctx.backend.name,
+      });
+      poisonHash = artifact.hash;
+      searchSet = applyPoison(ctx.data.train, artifact);
+    }
+    const outcome = await nas.search({
+      train: searchSet,
+      settings: params.nasSettings,
+      seed: deriveSeed(seed, 'search'),
+      log: (m) => ctx.log(`    ${m}`),
+    });
+    const evaluation = evaluateGenotype(outcome.genotype, ctx.data, ctx.protocol, {
+      seed: deriveSeed(seed, 'retrain'),
+      backend: ctx.backend.name,
+      cache: evaluationCacheOf(ctx.store),
+    });
+    record = {
+      ...base,
+      status: 'completed',
+      poisonHash,
+      genotype: genotypeToString(outcome.genotype),
+      canonicalGenotype: canonicalGenotype(outcome.genotype),
+      accuracy: evaluation.accuracy,
+      randomBaselineMean: ctx.baseline.mean,
+      deltaImprovement: evaluation.accuracy - ctx.baseline.mean,
+      diagnostics: { ...outcome.diagnostics, retrainMs: Math.round(evaluation.trainMs), retrainCached: evaluation.cached },
+      finishedAt: new Date().toISOString(),
+      durationMs: Math.round(performance.now() - started),
+    };
+  } catch (error) {
+    record = {
+      ...base,
+      status: 'errored',
+      error: (error as Error).message,
+      poisonHash: null,
+      genotype: null,
+      canonicalGenotype: null,
+      accuracy: null,
+      randomBaselineMean: ctx.baseline.mean,
+      deltaImprovement: null,
+      diagnostics: {},
+      finishedAt: new Date().toISOString(),
+      durationMs: Math.round(performance.now() - started),
+    };
+  }
+  ctx.store.putTrial(record);
+  return { record, reused: false };
+}

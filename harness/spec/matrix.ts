@@ -1,0 +1,195 @@
+/**
+ * The spec-file DSL: `poisoningMatrix({ nas, attack, budgets })` declares a matrix at collection
+ * time (bad names or budgets fail there, naming them), registers a `beforeAll` that runs its trials
+ * once (from the store when they exist), and hands out metric samples for the matchers:
+ * `m.cell(0.5).deltaImprovement`, `m.control.accuracy`, `m.cell(0.5).metric('skipConnections')`.
+ */
+import { beforeAll } from 'vitest';
+import { CLEAN } from '../attacks/index.js';
+import { sharedRunContext, type RunContext } from '../run/context.js';
+import { armKey, matrixLabel, runMatrix, validateMatrixSpec, type MatrixResults, type MatrixSpec, type ValidMatrixSpec } from '../run/matrix.js';
+import { applyBenjaminiHochberg, welchOneSided, type Alternative, type Comparison } from '../stats/index.js';
+import { CORE_METRICS, harmDirection, metricLabel, metricValue } from './metrics.js';
+
+/** One metric of one arm: what `expect(…)` receives. */
+export class MetricSample {
+  constructor(
+    readonly matrix: PoisoningMatrix,
+    readonly attack: string,
+    readonly budget: number,
+    readonly metric: string,
+  ) {}
+
+  /** `ΔImp at 50% random-label-flip (pdarts)`, `ΔImp of the clean control (pdarts)`. */
+  get label(): string {
+    const arm = this.attack === CLEAN ? 'of the clean control' : `at ${+(this.budget * 100).toFixed(4)}% ${this.attack}`;
+    return `${metricLabel(this.metric)} ${arm} (${this.matrix.spec.nas})`;
+  }
+
+  /** The per-trial values (completed trials only). Throws before the matrix has run. */
+  values(): number[] {
+    const trials = this.matrix.results().arms.get(armKey(this.attack, this.budget)) ?? [];
+    return trials.map((t) => metricValue(t, this.metric)).filter((v): v is number => v !== undefined);
+  }
+}
+
+/** One arm's metrics. */
+export class ArmView {
+  constructor(
+    private readonly matrix: PoisoningMatrix,
+    readonly attack: string,
+    readonly budget: number,
+  ) {}
+  get accuracy(): MetricSample {
+    return new MetricSample(this.matrix, this.attack, this.budget, 'accuracy');
+  }
+  get deltaImprovement(): MetricSample {
+    return new MetricSample(this.matrix, this.attack, this.budget, 'deltaImprovement');
+  }
+  get skipConnections(): MetricSample {
+    return this.metric('skipConnections');
+  }
+  /** Any numeric diagnostic the NAS algorithm reports. */
+  metric(name: string): MetricSample {
+    return new MetricSample(this.matrix, this.attack, this.budget, name);
+  }
+}
+
+/** A hypothesis of the matrix's family, with its test once the trials are in. */
+export interface FamilyMember {
+  budget: number;
+  metric: string;
+  alternative: Alternative;
+  comparison: Comparison;
+}
+
+export interface PoisoningMatrixOptions extends MatrixSpec {
+  /** Diagnostics to add to the hypothesis family besides accuracy and ΔImp (e.g. skipConnections). */
+  track?: readonly string[];
+  /** Significance level (default 0.05). */
+  alpha?: number;
+  /** Run context (default: the process-wide one from the environment). */
+  context?: () => Promise<RunContext>;
+}
+
+export class PoisoningMatrix {
+  readonly label: string;
+  readonly spec: ValidMatrixSpec;
+  readonly alpha: number;
+  readonly tracked: readonly string[];
+  private outcome: MatrixResults | undefined;
+  private familyCache: FamilyMember[] | undefined;
+  private context: RunContext | undefined;
+
+  constructor(options: PoisoningMatrixOptions) {
+    this.spec = validateMatrixSpec(options);
+    this.label = matrixLabel(this.spec);
+    this.alpha = options.alpha ?? 0.05;
+    if (!(this.alpha > 0 && this.alpha < 1)) throw new Error(`${this.label}: alpha must be in (0, 1), got ${this.alpha}`);
+    this.tracked = [...CORE_METRICS, ...(options.track ?? []).filter((m) => !(CORE_METRICS as readonly string[]).includes(m))];
+  }
+
+  /** Runs the trials (once). Called by the `beforeAll` that {@link poisoningMatrix} registers. */
+  async run(context: RunContext): Promise<MatrixResults> {
+    this.context = context;
+    this.outcome ??= await runMatrix(this.spec, context);
+    return this.outcome;
+  }
+
+  /** The results; throws when used before the trials ran (e.g. outside a test). */
+  results(): MatrixResults {
+    if (!this.outcome) throw new Error(`${this.label}: results are not available yet — use matrix values inside test(), after its beforeAll ran`);
+    return this.outcome;
+  }
+
+  /** The run context the trials ran in. */
+  runContext(): RunContext | undefined {
+    return this.context;
+  }
+
+  /** The clean control arm. */
+  get control(): ArmView {
+    return new ArmView(this, CLEAN, 0);
+  }
+
+  /** The arm of a declared budget; throws naming the declared ones otherwise. */
+  cell(budget: number): ArmView {
+    if (!this.spec.budgets.includes(budget)) {
+      throw new Error(`${this.label}: budget ${budget} is not in this matrix (declared: ${this.spec.budgets.join(', ')})`);
+    }
+    return new ArmView(this, this.spec.attack, budget);
+  }
+
+  /**
+   * Every poisoned arm × tracked metric, tested against the control in its harm direction, with
+   * Benjamini–Hochberg q-values over this family.
+   */
+  family(): FamilyMember[] {
+    if (this.familyCache) return this.familyCache;
+    const control = (metric: string) => new MetricSample(this, CLEAN, 0, metric).values();
+    const members = this.spec.budgets.flatMap((budget) =>
+      this.tracked.map((metric) => {
+        const alternative = harmDirection(metric);
+        const comparison = welchOneSided(new MetricSample(this, this.spec.attack, budget, metric).values(), control(metric), alternative, { alpha: this.alpha });
+        return { budget, metric, alternative, comparison };
+      }),
+    );
+    const adjusted = applyBenjaminiHochberg(members.map((m) => m.comparison));
+    this.familyCache = members.map((m, i) => ({ ...m, comparison: adjusted[i]! }));
+    return this.familyCache;
+  }
+
+  /** The family member for (poisoned arm, metric, direction), if it is one. */
+  member(sample: MetricSample, reference: MetricSample, alternative: Alternative): FamilyMember | undefined {
+    if (reference.attack !== CLEAN || sample.attack === CLEAN || sample.metric !== reference.metric) return undefined;
+    return this.family().find((m) => m.budget === sample.budget && m.metric === sample.metric && m.alternative === alternative);
+  }
+}
+
+/**
+ * Declares a poisoning matrix in a spec file (call it inside `describe`). Its trials run once in a
+ * `beforeAll` (no timeout: trials take minutes) before the tests that assert on it.
+ */
+export function poisoningMatrix(options: PoisoningMatrixOptions): PoisoningMatrix {
+  const matrix = new PoisoningMatrix(options);
+  const getContext = options.context ?? sharedRunContext;
+  beforeAll(async () => {
+    const context = await getContext();
+    const results = await matrix.run(context);
+    recordMatrix(context, matrix, results);
+  }, 0);
+  return matrix;
+}
+
+/** Notes the matrix in the store under the run id, so `naspoison report` can find its trials. */
+function recordMatrix(context: RunContext, matrix: PoisoningMatrix, results: MatrixResults): void {
+  const value = {
+    runId: context.runId,
+    label: matrix.label,
+    spec: matrix.spec,
+    tracked: matrix.tracked,
+    alpha: matrix.alpha,
+    trials: results.trials,
+    trialKeys: results.trialKeys,
+    tier: context.tier.name,
+    backend: context.backend.name,
+    randomBaseline: {
+      samples: context.baseline.samples,
+      mean: context.baseline.mean,
+      sd: context.baseline.sd,
+      recipe: context.protocol.recipe.name,
+      accuracies: context.baseline.evaluations.map((e) => e.accuracy),
+      genotypes: context.baseline.evaluations.map((e) => e.genotype),
+    },
+    dataset: {
+      name: context.data.train.name,
+      source: context.data.train.source,
+      hash: context.datasetHash,
+      trainSize: context.data.train.n,
+      testSize: context.data.test.n,
+      resolution: context.data.train.height,
+    },
+    recordedAt: new Date().toISOString(),
+  };
+  context.store.putCached('run-matrix.v1', `${context.runId}\u0000${matrix.label}`, JSON.stringify(value), { runId: context.runId });
+}
