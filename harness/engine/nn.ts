@@ -6,6 +6,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import type { Rng } from './rng.js';
+import { BATCH_NORM_GRAD, BATCH_NORM_TRAIN } from './kernels/batch-norm.js';
 
 /** Whether a forward pass trains (batch statistics, running-stat updates, dropout) or evaluates. */
 export interface ForwardContext {
@@ -133,17 +134,21 @@ export function batchNormLayer(
   // Host copies of the running statistics (see hostMemoryBackend); written back before evaluation.
   let host: { mean: Float32Array; variance: Float32Array; dirty: boolean } | undefined;
 
+  /** Host update from the batch statistics: m[offset + c] means, v[offset + c] biased variances. */
+  const updateRunningOnHost = (m: ArrayLike<number>, mOffset: number, v: ArrayLike<number>, vOffset: number, count: number): void => {
+    const correction = count > 1 ? count / (count - 1) : 1;
+    host ??= { mean: Float32Array.from(runningMean.dataSync()), variance: Float32Array.from(runningVar.dataSync()), dirty: false };
+    for (let c = 0; c < channels; c++) {
+      host.mean[c] = (1 - momentum) * host.mean[c]! + momentum * m[mOffset + c]!;
+      host.variance[c] = (1 - momentum) * host.variance[c]! + momentum * v[vOffset + c]! * correction;
+    }
+    host.dirty = true;
+  };
+
   const updateRunning = (mean: tf.Tensor1D, variance: tf.Tensor1D, count: number): void => {
     const correction = count > 1 ? count / (count - 1) : 1;
     if (hostMemoryBackend()) {
-      host ??= { mean: Float32Array.from(runningMean.dataSync()), variance: Float32Array.from(runningVar.dataSync()), dirty: false };
-      const m = mean.dataSync();
-      const v = variance.dataSync();
-      for (let c = 0; c < channels; c++) {
-        host.mean[c] = (1 - momentum) * host.mean[c]! + momentum * m[c]!;
-        host.variance[c] = (1 - momentum) * host.variance[c]! + momentum * v[c]! * correction;
-      }
-      host.dirty = true;
+      updateRunningOnHost(mean.dataSync(), 0, variance.dataSync(), 0, count);
       return;
     }
     tf.tidy(() => {
@@ -187,8 +192,38 @@ export function batchNormLayer(
     };
   }) as unknown as Parameters<typeof tf.customGrad>[0]);
 
+  /** The on-tape recomputation of the backward pass (second order), from the saved x and γ. */
+  const differentiableGrad = (dy: tf.Tensor4D, xs: tf.Tensor4D, gs: tf.Tensor1D): tf.Tensor[] => {
+    const count = dy.size / channels;
+    const c = tf.sub(xs, channelMean(xs));
+    const iv = tf.rsqrt(tf.add(channelMean(tf.square(c) as tf.Tensor4D), epsilon));
+    const sc = tf.mul(iv, gs);
+    const meanDy = channelMean(dy);
+    const meanDyC = channelMean(tf.mul(dy, c) as tf.Tensor4D);
+    const k = tf.mul(tf.square(iv), meanDyC);
+    const dx = tf.mul(tf.sub(tf.sub(dy, meanDy), tf.mul(c, k)), sc);
+    return [dx, tf.mul(tf.mul(meanDyC, iv), count), tf.mul(meanDy, count)];
+  };
+
+  // wasm: the same op as two fused kernels (kernels/batch-norm.ts), one launch forward and one
+  // backward instead of ~45; a recorded backward pass (second order) takes differentiableGrad.
+  const normaliseFused = tf.customGrad(((x: tf.Tensor4D, g: tf.Tensor1D, b: tf.Tensor1D, save: (tensors: tf.Tensor[]) => void) => {
+    const [value, stats] = tf.engine().runKernel(BATCH_NORM_TRAIN, { x, gamma: g, beta: b }, { epsilon }) as [tf.Tensor4D, tf.Tensor2D];
+    const s = stats.dataSync();
+    updateRunningOnHost(s, 0, s, channels, x.size / channels);
+    save([x, stats, g]);
+    return {
+      value,
+      gradFunc: (dy: tf.Tensor4D, saved: tf.Tensor[]) => {
+        const [xs, st, gs] = saved as [tf.Tensor4D, tf.Tensor2D, tf.Tensor1D];
+        if (tf.engine().state.gradientDepth > 0) return differentiableGrad(dy, xs, gs);
+        return tf.engine().runKernel(BATCH_NORM_GRAD, { dy, x: xs, stats: st, gamma: gs }) as tf.Tensor[];
+      },
+    };
+  }) as unknown as Parameters<typeof tf.customGrad>[0]);
+
   return (x, ctx) => {
-    if (ctx.training) return normalise(x, gamma, beta) as tf.Tensor4D;
+    if (ctx.training) return (tf.getBackend() === 'wasm' ? normaliseFused(x, gamma, beta) : normalise(x, gamma, beta)) as tf.Tensor4D;
     if (host?.dirty) {
       // Copies: the cpu backend would otherwise alias the host arrays.
       runningMean.assign(tf.tensor1d(host.mean.slice()));

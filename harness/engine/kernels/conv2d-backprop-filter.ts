@@ -21,31 +21,69 @@ function unusedTail(g: ConvGeometry): { bottom: number; right: number } {
   };
 }
 
+/**
+ * [N, P, C] → [C, P, N]. Position-outer, four channels per pass: each output row segment of N
+ * values is written contiguously while the reads of one position stay in cache (~2× faster than
+ * a batch-outer loop, whose writes sweep the whole output once per image).
+ */
+function transposeBatchToLast(a: Float32Array, b: Float32Array, N: number, P: number, C: number): void {
+  const plane = P * N;
+  const step = P * C;
+  const wide = C - (C % 4);
+  for (let p = 0; p < P; p++) {
+    const base = p * N;
+    for (let c = 0; c < wide; c += 4) {
+      const d0 = c * plane + base;
+      const d1 = d0 + plane;
+      const d2 = d1 + plane;
+      const d3 = d2 + plane;
+      let s = p * C + c;
+      for (let n = 0; n < N; n++, s += step) {
+        b[d0 + n] = a[s]!;
+        b[d1 + n] = a[s + 1]!;
+        b[d2 + n] = a[s + 2]!;
+        b[d3 + n] = a[s + 3]!;
+      }
+    }
+    for (let c = wide; c < C; c++) {
+      const d = c * plane + base;
+      let s = p * C + c;
+      for (let n = 0; n < N; n++, s += step) b[d + n] = a[s]!;
+    }
+  }
+}
+
+/** [N, P, C] → [P, N, C], written sequentially, four channels at a time where C allows. */
+function swapBatchAndPositions(a: Float32Array, b: Float32Array, N: number, P: number, C: number): void {
+  const step = P * C;
+  let t = 0;
+  if (C % 4 === 0) {
+    for (let p = 0; p < P; p++) {
+      for (let n = 0, s = p * C; n < N; n++, s += step) {
+        for (let c = 0; c < C; c += 4, t += 4) {
+          b[t] = a[s + c]!;
+          b[t + 1] = a[s + c + 1]!;
+          b[t + 2] = a[s + c + 2]!;
+          b[t + 3] = a[s + c + 3]!;
+        }
+      }
+    }
+    return;
+  }
+  for (let p = 0; p < P; p++) {
+    for (let n = 0, s = p * C; n < N; n++, s += step) {
+      for (let c = 0; c < C; c++) b[t++] = a[s + c]!;
+    }
+  }
+}
+
 function viaSwappedConv(backend: BackendWasm, x: TensorInfo, dy: TensorInfo, g: ConvGeometry): TensorInfo {
   const { batch: N, inH, inW, inC, outH, outW, outC, kH, kW } = g;
   const hw = inH * inW;
   const xT = allocate(backend, [inC, inH, inW, N]);
   const dyT = allocate(backend, [outH, outW, N, outC]);
-  {
-    const a = heap(backend, x);
-    const b = heap(backend, xT);
-    for (let n = 0; n < N; n++) {
-      for (let p = 0; p < hw; p++) {
-        const s = (n * hw + p) * inC;
-        for (let c = 0; c < inC; c++) b[(c * hw + p) * N + n] = a[s + c]!;
-      }
-    }
-    const ohw = outH * outW;
-    const d = heap(backend, dy);
-    const e = heap(backend, dyT);
-    for (let n = 0; n < N; n++) {
-      for (let p = 0; p < ohw; p++) {
-        const s = (n * ohw + p) * outC;
-        const t = (p * N + n) * outC;
-        for (let c = 0; c < outC; c++) e[t + c] = d[s + c]!;
-      }
-    }
-  }
+  transposeBatchToLast(heap(backend, x), heap(backend, xT), N, hw, inC);
+  swapBatchAndPositions(heap(backend, dy), heap(backend, dyT), N, outH * outW, outC);
   const tail = unusedTail(g);
   const swapped = callKernel(backend, 'Conv2D', { x: xT, filter: dyT }, {
     strides: [1, 1],

@@ -5,6 +5,7 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { avgPoolGradCpuConfig, avgPoolGradWasmConfig } from './avg-pool-grad.js';
+import { batchNormGradWasmConfig, batchNormTrainWasmConfig } from './batch-norm.js';
 import { conv2dBackpropFilterWasmConfig } from './conv2d-backprop-filter.js';
 import { conv2dBackpropInputWasmConfig } from './conv2d-backprop-input.js';
 import { identityWasmConfig } from './identity.js';
@@ -14,6 +15,8 @@ export const WASM_KERNELS: readonly tf.KernelConfig[] = [
   conv2dBackpropInputWasmConfig,
   avgPoolGradWasmConfig,
   identityWasmConfig,
+  batchNormTrainWasmConfig,
+  batchNormGradWasmConfig,
 ];
 
 /** Replacements of cpu kernels whose results are wrong. */
