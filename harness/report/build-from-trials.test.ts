@@ -1,0 +1,81 @@
+import { describe, expect, test } from 'vitest';
+import { benjaminiHochberg, welchOneSided } from '../stats/index.js';
+import { buildRunResults } from './build.js';
+import { buildExampleResults, exampleTrials } from './fixtures/example-trials.js';
+import { validateResults } from './schema.js';
+import { loadExampleResults } from './test-utils.js';
+import type { BuildOptions } from './build.js';
+import type { TrialRecord } from '../store/types.js';
+
+const OPTIONS: BuildOptions = {
+  protocolVersion: 'test-protocol/1',
+  run: {
+    id: 'test-run',
+    createdAt: '2025-01-31T12:00:00Z',
+    dataset: { name: 'synthetic', source: 'generated', hash: 'sha256:00', trainSize: 100, testSize: 20, resolution: 8 },
+  },
+  randomBaseline: { samples: 24, mean: 82.35, sd: 4.87, recipe: 'nb201-smoke-12ep' },
+};
+
+describe('building the results JSON from trial rows', () => {
+  test('the committed fixture is exactly what the builder makes of the example trials', () => {
+    expect(buildExampleResults()).toEqual(loadExampleResults());
+  });
+
+  test('one cell per (nas, attack, budget, defence) in report order, controls first, errored trials counted but not used', () => {
+    const results = loadExampleResults();
+    expect(results.cells.map((c) => c.id)).toEqual([
+      'pdarts/clean/0/none',
+      'pdarts/random-label-flip/0.01/none',
+      'pdarts/random-label-flip/0.1/none',
+      'pdarts/random-label-flip/0.5/none',
+      'pdarts/random-label-flip/0.5/loss-sanitisation',
+    ]);
+    const defended = results.cells[4];
+    expect(defended).toMatchObject({ n: 1, errored: 2, accuracy: { mean: 85.3, sd: null, values: [85.3] } });
+    expect(defended?.trialKeys).toHaveLength(3);
+    expect(Object.keys(results.cells[0]?.diagnostics ?? {})).toEqual(['searchSeconds', 'skipConnections']); // strings are skipped
+  });
+
+  test('comparisons are the Welch tests of each cell against its control, with BH across the whole run', () => {
+    const results = loadExampleResults();
+    const control = results.cells[0];
+    const half = results.cells[3];
+    const c = results.comparisons.find((x) => x.id === 'pdarts/random-label-flip/0.5/none:deltaImprovement');
+    const direct = welchOneSided(half?.deltaImprovement.values ?? [], control?.deltaImprovement.values ?? [], 'less');
+    expect(c?.comparison.state).toBe('computed');
+    if (c?.comparison.state !== 'computed' || direct.state !== 'computed') throw new Error('unreachable');
+    expect(c.comparison.p).toBeCloseTo(direct.p, 14);
+    expect(c.comparison.mde).toBeCloseTo(direct.mde, 14);
+    const computed = results.comparisons.flatMap((x) => (x.comparison.state === 'computed' ? [x.comparison] : []));
+    expect(computed).toHaveLength(9);
+    const q = benjaminiHochberg(computed.map((x) => x.p));
+    computed.forEach((x, i) => expect(x.q).toBeCloseTo(q[i] as number, 14));
+    expect(results.run.family).toBe('all 9 computed comparisons of this run (the 3 with insufficient data have no p-value and are not counted)');
+  });
+
+  test('a poisoned cell without a clean control is an error that names the missing control', () => {
+    const trials = exampleTrials().filter((t) => t.attack !== 'clean');
+    expect(() => buildRunResults(trials, OPTIONS)).toThrow(/cell pdarts\/random-label-flip\/0\.01\/none has no clean control \(pdarts\/clean\/0\/none\)/);
+  });
+
+  test('trials that disagree on the code version must be labelled explicitly', () => {
+    const trials = exampleTrials().map((t, i): TrialRecord => (i === 0 ? { ...t, codeVersion: 'abc1234-dirty' } : t));
+    expect(() => buildRunResults(trials, OPTIONS)).toThrow(/disagree on the code version \("abc1234-dirty" vs "9c22c03"\)/);
+    expect(buildRunResults(trials, { ...OPTIONS, run: { ...OPTIONS.run, codeVersion: 'mixed' } }).run.codeVersion).toBe('mixed');
+  });
+
+  test('zero-variance arms with different means serialise infinite t and g as strings and still validate', () => {
+    const trials = exampleTrials()
+      .filter((t) => t.defence === 'none' && (t.attack === 'clean' || t.budget === 0.5))
+      .map((t): TrialRecord => {
+        const accuracy = t.attack === 'clean' ? 88 : 84;
+        return { ...t, accuracy, deltaImprovement: accuracy - 82.35 };
+      });
+    const results = buildRunResults(trials, OPTIONS);
+    const c = results.comparisons[0]?.comparison;
+    expect(c).toMatchObject({ state: 'computed', t: '-Infinity', hedgesG: '-Infinity', p: 0, zeroVariance: true });
+    expect(() => validateResults(JSON.parse(JSON.stringify(results)))).not.toThrow();
+    expect(results.comparisons[0]?.interpretation).toBe('Accuracy fell by 4.0 pp (q < 1e-4): significant.');
+  });
+});

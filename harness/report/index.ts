@@ -1,0 +1,60 @@
+/**
+ * Public entry of harness/report: the results JSON (types, schema, validation), building it from
+ * trial rows, interpretation sentences and number formatting, SVG charts, the Markdown / HTML
+ * report, and the significance-aware leaderboard. Never imports the engine or TF.js.
+ *
+ * @module
+ */
+
+export type {
+  AssertionResult,
+  CellResult,
+  ComparisonResult,
+  CoreMetric,
+  DatasetInfo,
+  JsonNumber,
+  MetricSummary,
+  RandomBaselineSummary,
+  RenderedReport,
+  ResultsComparison,
+  ResultsComputedComparison,
+  ResultsIssue,
+  RunInfo,
+  RunResults,
+  Verdict,
+} from './types.js';
+export { RESULTS_SCHEMA_VERSION } from './types.js';
+export { RESULTS_SCHEMA_PATH, ResultsValidationError, parseResults, resultsSchema, validateResults } from './schema.js';
+export type { BuildOptions, MetricSpec } from './build.js';
+export { DEFAULT_METRICS, buildRunResults, summarizeMetric, toResultsComparison } from './build.js';
+export type { CellCoordinates } from './cells.js';
+export { CLEAN_ATTACK, NO_DEFENCE, cellId, cellLabel, compareCells, controlOf, sortCells } from './cells.js';
+export {
+  formatAdaptive,
+  formatBudget,
+  formatChange,
+  formatCi,
+  formatMeanSd,
+  formatNumber,
+  formatP,
+  formatPEquals,
+  formatPp,
+  formatSigned,
+  interpretComparison,
+  metricLabel,
+  verdictLabel,
+  verdictOf,
+} from './interpret.js';
+export type { ChartOptions, DeltaImprovementChart } from './charts.js';
+export { accuracyChart, deltaImprovementChart, deltaImprovementCharts } from './charts.js';
+export {
+  REPORT_FILES,
+  renderHtml,
+  renderLeaderboardHtml,
+  renderLeaderboardMarkdown,
+  renderMarkdown,
+  renderReport,
+  serializeResults,
+} from './render.js';
+export type { Leaderboard, LeaderboardEntry, LeaderboardTable } from './leaderboard.js';
+export { buildLeaderboard } from './leaderboard.js';

@@ -1,0 +1,78 @@
+import { describe, expect, test } from 'vitest';
+import type { TrialRecord } from '../store/types.js';
+import { buildRunResults } from './build.js';
+import { accuracyChart, deltaImprovementCharts } from './charts.js';
+import { exampleTrials } from './fixtures/example-trials.js';
+import { renderHtml, renderMarkdown } from './render.js';
+import { checkWellFormedXml, extractSvgs } from './test-utils.js';
+
+const EVIL_NAS = '<script>alert("nas")</script>';
+const EVIL_ATTACK = 'flip|*_[x]`y`';
+const EVIL_DEFENCE = "a&b'c";
+const EVIL_TITLE = '<img src=x onerror=alert(1)>';
+
+function maliciousResults() {
+  const trials = exampleTrials().map(
+    (t): TrialRecord => ({ ...t, nas: EVIL_NAS, attack: t.attack === 'clean' ? 'clean' : EVIL_ATTACK, defence: t.defence === 'none' ? 'none' : EVIL_DEFENCE }),
+  );
+  return buildRunResults(trials, {
+    protocolVersion: 'p</title><script>1</script>',
+    run: {
+      id: 'run"><script>2</script>',
+      title: EVIL_TITLE,
+      createdAt: '2025-01-31T12:00:00Z',
+      dataset: { name: '<b>data</b>', source: 'x', hash: 'h', trainSize: 10, testSize: 10, resolution: 8 },
+    },
+    randomBaseline: { samples: 24, mean: 82.35, sd: 4.87, recipe: '<i>recipe</i>' },
+    assertions: [{ file: 'a.spec.ts', name: '<script>alert("assert")</script>', status: 'failed', message: '</td></tr><script>3</script>' }],
+  });
+}
+
+describe('escaping names that look like markup', () => {
+  test('HTML escapes every name, title and message (no script or injected element survives)', () => {
+    const html = renderHtml(maliciousResults());
+    expect(html).not.toMatch(/<script/i);
+    expect(html).not.toContain('<img');
+    expect(html).not.toContain('<b>data');
+    expect(html).not.toContain('<i>recipe');
+    expect(html).toContain('&lt;script&gt;alert(&quot;nas&quot;)&lt;/script&gt;');
+    expect(html).toContain('&lt;img src&#x3D;x onerror&#x3D;alert(1)&gt;');
+    expect(html).toContain('a&amp;b&#x27;c');
+  });
+
+  test('Markdown escapes markup and the characters that would break tables or emphasis', () => {
+    const md = renderMarkdown(maliciousResults());
+    expect(md).not.toMatch(/<script/i);
+    expect(md).not.toContain('<img');
+    expect(md).toContain('&lt;script&gt;alert("nas")&lt;/script&gt;');
+    expect(md).toContain('flip\\|\\*\\_\\[x\\]\\`y\\`');
+    expect(md).toContain('a&amp;b\'c');
+    // Every row of every table still has its header's number of cells.
+    const counts = (line: string): number => line.replace(/\\\|/g, '').split('|').length;
+    let header = 0;
+    let rows = 0;
+    for (const line of md.split('\n')) {
+      if (!line.startsWith('|')) {
+        header = 0;
+        continue;
+      }
+      if (header === 0) header = counts(line);
+      else {
+        expect(counts(line), line).toBe(header);
+        rows++;
+      }
+    }
+    expect(rows).toBe(19); // run 1, cells 5, comparisons 8, assertions 1, plus 4 separator lines
+  });
+
+  test('the SVG charts escape names and stay well-formed XML', () => {
+    const results = maliciousResults();
+    const svgs = [...deltaImprovementCharts(results).map((c) => c.svg), accuracyChart(results)];
+    for (const svg of svgs) {
+      expect(svg).not.toMatch(/<script/i);
+      expect(checkWellFormedXml(svg).root).toBe('svg');
+    }
+    expect(svgs.join('\n')).toContain('&lt;script&gt;alert(&quot;nas&quot;)&lt;/script&gt;');
+    for (const svg of extractSvgs(renderHtml(results))) expect(() => checkWellFormedXml(svg)).not.toThrow();
+  });
+});

@@ -1,0 +1,228 @@
+/**
+ * Validation of the results JSON: the JSON Schema that ships in `results.schema.json` (draft
+ * 2020-12, compiled with ajv) plus the consistency rules a schema cannot express (ids that resolve,
+ * sample counts that match, means that recompute, q-values that are the BH adjustment of the run's
+ * p-values, verdicts that follow from q and α). Every violation is reported with its JSON path.
+ *
+ * @module
+ */
+
+import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { Ajv2020, type ErrorObject } from 'ajv/dist/2020.js';
+import { benjaminiHochberg } from '../stats/index.js';
+import { cellId, metricValues } from './cells.js';
+import { verdictOf } from './interpret.js';
+import type { CellResult, MetricSummary, ResultsIssue, RunResults } from './types.js';
+
+/** Absolute path of the results JSON Schema. */
+export const RESULTS_SCHEMA_PATH = fileURLToPath(new URL('./results.schema.json', import.meta.url));
+
+/** Relative tolerance when recomputing stored means, sds, ΔImp values and q-values. */
+export const RECOMPUTE_TOLERANCE = 1e-9;
+
+/** The results JSON Schema as an object (for tools that want it, e.g. editors or other validators). */
+export function resultsSchema(): Record<string, unknown> {
+  return JSON.parse(readFileSync(RESULTS_SCHEMA_PATH, 'utf8')) as Record<string, unknown>;
+}
+
+const ajv = new Ajv2020({ allErrors: true, strict: true, allowUnionTypes: true });
+const validateSchema = ajv.compile<RunResults>(resultsSchema());
+
+/** Thrown by {@link validateResults}: lists every problem, each with its JSON path. */
+export class ResultsValidationError extends Error {
+  /** Every problem found, in document order of discovery. */
+  readonly issues: readonly ResultsIssue[];
+
+  constructor(issues: readonly ResultsIssue[], origin = 'results JSON') {
+    const lines = issues.map((issue) => `  ${issue.path}: ${issue.message}`);
+    super(`${origin} is invalid (${issues.length} problem${issues.length === 1 ? '' : 's'}):\n${lines.join('\n')}`);
+    this.name = 'ResultsValidationError';
+    this.issues = issues;
+  }
+}
+
+const IDENTIFIER = /^[A-Za-z_$][A-Za-z0-9_$]*$/;
+
+/** Turns a JSON pointer (`/cells/0/accuracy`) into a JSON path (`$.cells[0].accuracy`). */
+export function pointerToPath(pointer: string, extra?: string): string {
+  const segments = pointer === '' ? [] : pointer.slice(1).split('/').map((s) => s.replace(/~1/g, '/').replace(/~0/g, '~'));
+  if (extra !== undefined) segments.push(extra);
+  let path = '$';
+  for (const segment of segments) {
+    if (/^(0|[1-9]\d*)$/.test(segment)) path += `[${segment}]`;
+    else if (IDENTIFIER.test(segment)) path += `.${segment}`;
+    else path += `[${JSON.stringify(segment)}]`;
+  }
+  return path;
+}
+
+function schemaIssue(error: ErrorObject): ResultsIssue | null {
+  const params = error.params as Record<string, unknown>;
+  switch (error.keyword) {
+    case 'if':
+      return null; // the failing `then`/`else` branch reports the actual problem
+    case 'required':
+      return { path: pointerToPath(error.instancePath, String(params.missingProperty)), message: 'is required' };
+    case 'additionalProperties':
+      return { path: pointerToPath(error.instancePath, String(params.additionalProperty)), message: 'is not allowed (unknown property)' };
+    case 'enum':
+      return {
+        path: pointerToPath(error.instancePath),
+        message: `must be one of ${(params.allowedValues as unknown[]).map((v) => JSON.stringify(v)).join(', ')}`,
+      };
+    case 'const':
+      return { path: pointerToPath(error.instancePath), message: `must be ${JSON.stringify(params.allowedValue)}` };
+    case 'pattern':
+      return {
+        path: pointerToPath(error.instancePath),
+        message: error.schemaPath.includes('dateTime')
+          ? 'must be an ISO 8601 date-time, e.g. 2025-01-31T12:00:00Z'
+          : error.schemaPath.includes('jsonNumber')
+            ? 'must be a number, "Infinity" or "-Infinity"'
+            : (error.message ?? 'is invalid'),
+      };
+    case 'type':
+      if (error.schemaPath.includes('jsonNumber')) {
+        return { path: pointerToPath(error.instancePath), message: 'must be a number, "Infinity" or "-Infinity"' };
+      }
+      return { path: pointerToPath(error.instancePath), message: error.message ?? 'has the wrong type' };
+    default:
+      return { path: pointerToPath(error.instancePath), message: error.message ?? 'is invalid' };
+  }
+}
+
+function relativelyClose(a: number, b: number, tolerance = RECOMPUTE_TOLERANCE): boolean {
+  return Math.abs(a - b) <= tolerance * Math.max(1, Math.abs(a), Math.abs(b));
+}
+
+function checkSummary(summary: MetricSummary, path: string, issues: ResultsIssue[]): void {
+  const { values } = summary;
+  if (values.length === 0) {
+    if (summary.mean !== null) issues.push({ path: `${path}.mean`, message: 'must be null when there are no values' });
+  } else {
+    const mean = values.reduce((s, v) => s + v, 0) / values.length;
+    if (summary.mean === null || !relativelyClose(summary.mean, mean)) {
+      issues.push({ path: `${path}.mean`, message: `is ${String(summary.mean)} but the values average ${mean}` });
+    }
+  }
+  if (values.length < 2) {
+    if (summary.sd !== null) issues.push({ path: `${path}.sd`, message: 'must be null for fewer than two values' });
+  } else {
+    const mean = values.reduce((s, v) => s + v, 0) / values.length;
+    const sd = Math.sqrt(values.reduce((s, v) => s + (v - mean) ** 2, 0) / (values.length - 1));
+    if (summary.sd === null || !relativelyClose(summary.sd, sd, 1e-7)) {
+      issues.push({ path: `${path}.sd`, message: `is ${String(summary.sd)} but the values' sd (n − 1) is ${sd}` });
+    }
+  }
+}
+
+function checkCells(results: RunResults, issues: ResultsIssue[]): Map<string, CellResult> {
+  const byId = new Map<string, CellResult>();
+  const baseline = results.randomBaseline.mean;
+  results.cells.forEach((cell, i) => {
+    const path = `$.cells[${i}]`;
+    const expectedId = cellId(cell);
+    if (cell.id !== expectedId) issues.push({ path: `${path}.id`, message: `must be "${expectedId}" (nas/attack/budget/defence)` });
+    if (byId.has(cell.id)) issues.push({ path: `${path}.id`, message: `duplicates cell "${cell.id}"` });
+    byId.set(cell.id, cell);
+    if (cell.attack === 'clean' && cell.budget !== 0) issues.push({ path: `${path}.budget`, message: 'must be 0 for a clean control' });
+    if (cell.attack !== 'clean' && cell.budget === 0) issues.push({ path: `${path}.budget`, message: 'must be > 0 for a poisoned cell' });
+    for (const metric of ['accuracy', 'deltaImprovement'] as const) {
+      if (cell[metric].values.length !== cell.n) {
+        issues.push({ path: `${path}.${metric}.values`, message: `has ${cell[metric].values.length} values but n is ${cell.n}` });
+      }
+      checkSummary(cell[metric], `${path}.${metric}`, issues);
+    }
+    cell.accuracy.values.forEach((acc, k) => {
+      const delta = cell.deltaImprovement.values[k];
+      if (delta !== undefined && !relativelyClose(delta, acc - baseline, 1e-9)) {
+        issues.push({
+          path: `${path}.deltaImprovement.values[${k}]`,
+          message: `is ${delta} but accuracy − random-baseline mean is ${acc - baseline}`,
+        });
+      }
+    });
+    for (const [name, summary] of Object.entries(cell.diagnostics)) {
+      checkSummary(summary, `${path}.diagnostics${pointerToPath(`/${name}`).slice(1)}`, issues);
+    }
+    if (cell.trialKeys.length !== cell.n + cell.errored) {
+      issues.push({ path: `${path}.trialKeys`, message: `has ${cell.trialKeys.length} keys but n + errored is ${cell.n + cell.errored}` });
+    }
+  });
+  return byId;
+}
+
+function checkComparisons(results: RunResults, cells: Map<string, CellResult>, issues: ResultsIssue[]): void {
+  const ids = new Set<string>();
+  const { alpha } = results.run;
+  const computed: { index: number; p: number; q: number }[] = [];
+  results.comparisons.forEach((c, i) => {
+    const path = `$.comparisons[${i}]`;
+    if (ids.has(c.id)) issues.push({ path: `${path}.id`, message: `duplicates comparison "${c.id}"` });
+    ids.add(c.id);
+    const tested = cells.get(c.cell);
+    const control = cells.get(c.control);
+    if (!tested) issues.push({ path: `${path}.cell`, message: `refers to no cell ("${c.cell}")` });
+    if (!control) issues.push({ path: `${path}.control`, message: `refers to no cell ("${c.control}")` });
+    else if (control.attack !== 'clean') issues.push({ path: `${path}.control`, message: `"${c.control}" is not a clean control` });
+    if (c.comparison.alternative !== c.alternative) {
+      issues.push({ path: `${path}.comparison.alternative`, message: `is "${c.comparison.alternative}" but the comparison's alternative is "${c.alternative}"` });
+    }
+    for (const [arm, cell, n] of [
+      ['A', tested, c.comparison.nA],
+      ['B', control, c.comparison.nB],
+    ] as const) {
+      if (!cell) continue;
+      const values = metricValues(cell, c.metric);
+      if (values === undefined) issues.push({ path: `${path}.metric`, message: `cell "${cell.id}" has no metric "${c.metric}"` });
+      else if (values.length !== n) issues.push({ path: `${path}.comparison.n${arm}`, message: `is ${n} but cell "${cell.id}" has ${values.length} ${c.metric} values` });
+    }
+    const expected = verdictOf(c.comparison, alpha);
+    if (c.verdict !== expected) {
+      issues.push({ path: `${path}.verdict`, message: `is "${c.verdict}" but q and α = ${alpha} give "${expected}"` });
+    }
+    if (c.comparison.state === 'computed') {
+      if (c.comparison.alpha !== alpha) issues.push({ path: `${path}.comparison.alpha`, message: `is ${c.comparison.alpha} but the run's α is ${alpha}` });
+      computed.push({ index: i, p: c.comparison.p, q: c.comparison.q });
+    }
+  });
+  const q = benjaminiHochberg(computed.map((c) => c.p));
+  computed.forEach((c, k) => {
+    const expected = q[k] as number;
+    if (!relativelyClose(c.q, expected)) {
+      issues.push({ path: `$.comparisons[${c.index}].comparison.q`, message: `is ${c.q} but Benjamini–Hochberg over the run's ${computed.length} p-values gives ${expected}` });
+    }
+  });
+}
+
+/**
+ * Checks a parsed results JSON against the schema and the consistency rules, and returns it typed.
+ *
+ * @param json - the parsed JSON (e.g. `JSON.parse(text)`).
+ * @param origin - how to name the input in the error message (e.g. a file path).
+ * @throws ResultsValidationError listing every problem with its JSON path (`$.cells[2].n: must be integer`).
+ */
+export function validateResults(json: unknown, origin?: string): RunResults {
+  if (!validateSchema(json)) {
+    const issues = (validateSchema.errors ?? []).map(schemaIssue).filter((issue): issue is ResultsIssue => issue !== null);
+    const unique = [...new Map(issues.map((issue) => [`${issue.path}\u0000${issue.message}`, issue])).values()];
+    throw new ResultsValidationError(unique, origin);
+  }
+  const issues: ResultsIssue[] = [];
+  const cells = checkCells(json, issues);
+  checkComparisons(json, cells, issues);
+  if (issues.length > 0) throw new ResultsValidationError(issues, origin);
+  return json;
+}
+
+/** Parses and validates a results JSON text (see {@link validateResults}). */
+export function parseResults(text: string, origin?: string): RunResults {
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch (error) {
+    throw new ResultsValidationError([{ path: '$', message: `is not valid JSON (${(error as Error).message})` }], origin);
+  }
+  return validateResults(json, origin);
+}
