@@ -73,6 +73,7 @@ export async function runTrial(plan: TrialPlan, ctx: RunContext): Promise<{ reco
     params,
     environment: ctx.environment,
     codeVersion: ctx.codeVersion,
+    runId: ctx.runId,
     startedAt: startedAt.toISOString(),
   };
   let record: TrialRecord;
