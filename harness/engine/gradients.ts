@@ -3,7 +3,8 @@
  * gradient canceling and GraSP). tfjs's gradients for Exp/Tanh/Sigmoid/Softmax read the op's saved
  * *output*, which is not connected to the input on the tape, so a derivative of such a gradient
  * silently misses a term. These versions recompute from the input. Conv2DBackpropFilter and
- * AvgPoolGrad get the gradients tfjs lacks (both are linear in their non-shape inputs).
+ * AvgPoolGrad get the gradients tfjs lacks (both are linear in their non-shape inputs), and Equal
+ * the zero gradient that second order through tf.max / tf.logSumExp needs.
  */
 import * as tf from '@tensorflow/tfjs';
 
@@ -57,6 +58,14 @@ const fixes: tf.GradConfig[] = [
         dy: () => tf.conv2d(x, G, strides, pad as 'same', 'NHWC', 1, dimRoundingMode),
       };
     },
+  },
+  {
+    // Comparisons are piecewise constant: zero gradient. tfjs registers none for Equal, which the
+    // gradient of tf.max (hence of tf.logSumExp) records, so a second-order derivative through
+    // logSumExp threw "gradient function not found for Equal".
+    kernelName: 'Equal',
+    inputsToSave: ['a', 'b'],
+    gradFunc: (_dy, saved) => ({ a: () => tf.zerosLike(saved[0]!), b: () => tf.zerosLike(saved[1]!) }),
   },
   {
     // AvgPoolGrad is linear in dy (dx = Aᵀ·dy for the pool's linear map A) and reads only the shape

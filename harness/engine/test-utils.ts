@@ -170,6 +170,34 @@ export function conv2dBackpropFilterRef(x: ArrayLike<number>, dy: ArrayLike<numb
   return dw;
 }
 
+/** Float64 input gradient of {@link conv2dRef}: dx = Σ dy ⊗ w scattered over each receptive field. */
+export function conv2dBackpropInputRef(dy: ArrayLike<number>, w: ArrayLike<number>, g: ConvGeometry): Float64Array {
+  const dx = new Float64Array(g.batch * g.inH * g.inW * g.inC);
+  for (let n = 0; n < g.batch; n++) {
+    for (let oh = 0; oh < g.outH; oh++) {
+      for (let ow = 0; ow < g.outW; ow++) {
+        const yBase = ((n * g.outH + oh) * g.outW + ow) * g.outC;
+        for (let i = 0; i < g.kH; i++) {
+          const ih = oh * g.strideH - g.padTop + i;
+          if (ih < 0 || ih >= g.inH) continue;
+          for (let j = 0; j < g.kW; j++) {
+            const iw = ow * g.strideW - g.padLeft + j;
+            if (iw < 0 || iw >= g.inW) continue;
+            const xBase = ((n * g.inH + ih) * g.inW + iw) * g.inC;
+            const wBase = (i * g.kW + j) * g.inC * g.outC;
+            for (let ci = 0; ci < g.inC; ci++) {
+              let s = dx[xBase + ci]!;
+              for (let co = 0; co < g.outC; co++) s += dy[yBase + co]! * w[wBase + ci * g.outC + co]!;
+              dx[xBase + ci] = s;
+            }
+          }
+        }
+      }
+    }
+  }
+  return dx;
+}
+
 /** Geometry of a 2-D average pool, padding resolved as tfjs does. */
 export function poolGeometryOf(xShape: readonly number[], filter: number | [number, number], strides: number | [number, number], pad: 'same' | 'valid'): ConvGeometry {
   const info = tf.backend_util.computePool2DInfo(xShape as [number, number, number, number], filter, strides, 1, pad);
