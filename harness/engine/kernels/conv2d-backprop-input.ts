@@ -45,6 +45,81 @@ function dilate(backend: BackendWasm, dy: TensorInfo, g: ConvGeometry): TensorIn
   return out;
 }
 
+/**
+ * Strided dx without the zero-dilated dy (3/4 of whose products are zeros at stride 2): output
+ * row ih = q·s − padTop + r receives only the taps kh ≡ r (mod s), so each of the s_h·s_w phases
+ * is a small stride-1 correlation of dy. All phases run as one XNNPACK conv whose output channels
+ * are (phase, c_in), then a JS pass interleaves them into dx (sub-pixel / depth-to-space).
+ * Returns undefined where the geometry needs padding the conv cannot express.
+ */
+function viaPhases(backend: BackendWasm, dy: TensorInfo, filter: TensorInfo, g: ConvGeometry): TensorInfo | undefined {
+  const { batch: N, inH, inW, inC, outH, outW, outC, kH, kW, strideH: sH, strideW: sW, padTop, padLeft } = g;
+  const tH = Math.ceil(kH / sH);
+  const tW = Math.ceil(kW / sW);
+  const q0h = Math.floor(padTop / sH);
+  const q0w = Math.floor(padLeft / sW);
+  const rowsNeeded = Math.floor((inH - 1 + padTop) / sH) - q0h + 1;
+  const colsNeeded = Math.floor((inW - 1 + padLeft) / sW) - q0w + 1;
+  const top = tH - 1 - q0h;
+  const left = tW - 1 - q0w;
+  if (top < 0 || left < 0) return undefined;
+  const bottom = Math.max(0, rowsNeeded + q0h - outH);
+  const right = Math.max(0, colsNeeded + q0w - outW);
+  const phases = sH * sW;
+  const wide = phases * inC;
+  // Fc[u, v, co, (rh·sW + rw)·C_in + ci] = W[rh + sH·(tH−1−u), rw + sW·(tW−1−v), ci, co].
+  const phased = allocate(backend, [tH, tW, outC, wide]);
+  {
+    const w = heap(backend, filter);
+    const f = heap(backend, phased);
+    f.fill(0);
+    for (let u = 0; u < tH; u++) {
+      for (let rh = 0; rh < sH; rh++) {
+        const kh = rh + sH * (tH - 1 - u);
+        if (kh >= kH) continue;
+        for (let v = 0; v < tW; v++) {
+          for (let rw = 0; rw < sW; rw++) {
+            const kw = rw + sW * (tW - 1 - v);
+            if (kw >= kW) continue;
+            const src = (kh * kW + kw) * inC * outC;
+            const dst = (u * tW + v) * outC * wide + (rh * sW + rw) * inC;
+            for (let co = 0; co < outC; co++) {
+              for (let ci = 0; ci < inC; ci++) f[dst + co * wide + ci] = w[src + ci * outC + co]!;
+            }
+          }
+        }
+      }
+    }
+  }
+  const out = callKernel(backend, 'Conv2D', { x: dy, filter: phased }, {
+    strides: [1, 1],
+    pad: [[0, 0], [top, bottom], [left, right], [0, 0]],
+    dataFormat: 'NHWC',
+    dilations: [1, 1],
+    dimRoundingMode: undefined,
+  });
+  release(backend, phased);
+  const [, oH, oW] = out.shape as [number, number, number, number];
+  const dx = allocate(backend, [N, inH, inW, inC]);
+  const o = heap(backend, out);
+  const d = heap(backend, dx);
+  let t = 0;
+  for (let n = 0; n < N; n++) {
+    for (let ih = 0; ih < inH; ih++) {
+      const qh = Math.floor((ih + padTop) / sH) - q0h;
+      const rh = (ih + padTop) % sH;
+      for (let iw = 0; iw < inW; iw++) {
+        const qw = Math.floor((iw + padLeft) / sW) - q0w;
+        const rw = (iw + padLeft) % sW;
+        let src = ((n * oH + qh) * oW + qw) * wide + (rh * sW + rw) * inC;
+        for (let c = 0; c < inC; c++) d[t++] = o[src++]!;
+      }
+    }
+  }
+  release(backend, out);
+  return dx;
+}
+
 export function conv2dBackpropInputWasm(args: {
   inputs: { dy: TensorInfo; filter: TensorInfo };
   backend: BackendWasm;
@@ -54,6 +129,10 @@ export function conv2dBackpropInputWasm(args: {
   const { dy, filter } = inputs;
   const g = convGeometry(attrs.inputShape, filter.shape, attrs.strides, attrs.pad, attrs.dimRoundingMode, attrs.dataFormat);
   const strided = g.strideH > 1 || g.strideW > 1;
+  if (strided) {
+    const dx = viaPhases(backend, dy, filter, g);
+    if (dx !== undefined) return dx;
+  }
   const dh = (g.outH - 1) * g.strideH + 1;
   const dw = (g.outW - 1) * g.strideW + 1;
   const top = g.kH - 1 - g.padTop;
