@@ -37,13 +37,13 @@ export function significance(sample: MetricSample, reference: MetricSample, alte
   const member = matrix.member(sample, reference, alternative);
   if (member) {
     const c = member.comparison;
-    return { comparison: c, inFamily: true, significant: c.state === 'computed' && (c.q ?? c.p) < matrix.alpha, familySize: matrix.family().length };
+    return { comparison: c, inFamily: true, significant: c.state === 'computed' && (c.q ?? c.p) < matrix.alpha, familySize: matrix.familySize() };
   }
   // Outside the declared family (another direction, or two poisoned arms): adjust over family + it.
   const own = welchOneSided(sample.values(), reference.values(), alternative, { alpha: matrix.alpha });
-  const all = applyBenjaminiHochberg([...matrix.family().map((m) => m.comparison), own]);
+  const all = applyBenjaminiHochberg([...matrix.hypotheses(), own]);
   const c = all[all.length - 1]!;
-  return { comparison: c, inFamily: false, significant: c.state === 'computed' && (c.q ?? c.p) < matrix.alpha, familySize: all.length };
+  return { comparison: c, inFamily: false, significant: c.state === 'computed' && (c.q ?? c.p) < matrix.alpha, familySize: all.filter((x) => x.state === 'computed').length };
 }
 
 /** The sentence that states a verdict with its numbers. */

@@ -122,7 +122,9 @@ export class PoisoningMatrix {
 
   /**
    * Every poisoned arm × tracked metric, tested against the control in its harm direction, with
-   * Benjamini–Hochberg q-values over this family.
+   * Benjamini–Hochberg q-values over this family. ΔImp is accuracy minus one constant (the random
+   * baseline mean), so "ΔImp below control" is the same test as "accuracy below control": the two
+   * share one hypothesis (and one q-value) instead of being counted twice.
    */
   family(): FamilyMember[] {
     if (this.familyCache) return this.familyCache;
@@ -134,9 +136,41 @@ export class PoisoningMatrix {
         return { budget, metric, alternative, comparison };
       }),
     );
-    const adjusted = applyBenjaminiHochberg(members.map((m) => m.comparison));
-    this.familyCache = members.map((m, i) => ({ ...m, comparison: adjusted[i]! }));
+    const hypothesis = (m: { budget: number; metric: string }) => `${m.budget}:${m.metric === 'deltaImprovement' ? 'accuracy' : m.metric}`;
+    const distinct = [...new Map(members.map((m) => [hypothesis(m), m] as const)).values()];
+    const adjusted = applyBenjaminiHochberg(distinct.map((m) => m.comparison));
+    const qOf = new Map(distinct.map((m, i) => [hypothesis(m), adjusted[i]!] as const));
+    this.familyCache = members.map((m) => {
+      const q = qOf.get(hypothesis(m));
+      return { ...m, comparison: m.comparison.state === 'computed' && q?.state === 'computed' ? { ...m.comparison, q: q.q } : m.comparison };
+    });
     return this.familyCache;
+  }
+
+  /** The family's distinct hypotheses, one comparison each (what BH counts). */
+  hypotheses(): Comparison[] {
+    const seen = new Set<string>();
+    return this.family()
+      .filter((m) => {
+        const key = `${m.budget}:${m.metric === 'deltaImprovement' ? 'accuracy' : m.metric}`;
+        return !seen.has(key) && seen.add(key);
+      })
+      .map((m) => m.comparison);
+  }
+
+  /** Number of hypotheses with a p-value in the family. */
+  familySize(): number {
+    return this.hypotheses().filter((c) => c.state === 'computed').length;
+  }
+
+  /**
+   * Uses given results instead of running trials: for testing the statistics of matchers with a
+   * synthetic trial function (calibration), and for re-asserting on stored results.
+   */
+  useResults(results: MatrixResults): this {
+    this.outcome = results;
+    this.familyCache = undefined;
+    return this;
   }
 
   /** The family member for (poisoned arm, metric, direction), if it is one. */
