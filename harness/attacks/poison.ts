@@ -2,7 +2,7 @@
 import { createHash } from 'node:crypto';
 import { createImageDataset } from '../data/dataset.js';
 import { datasetContentHash, type ImageDataset } from '../data/types.js';
-import { canonicalJson } from '../train/recipe.js';
+import { canonicalJson } from '../util/canonical-json.js';
 import type { PoisonArtifact } from './types.js';
 
 /** Throws unless 0 < budget < 1, naming the attack and the value. */

@@ -7,7 +7,7 @@ import { createHash } from 'node:crypto';
 import type { Attack, PoisonArtifact } from '../attacks/types.js';
 import { datasetContentHash, type ImageDataset } from '../data/types.js';
 import type { TrialStore } from '../store/index.js';
-import { canonicalJson } from '../train/recipe.js';
+import { canonicalJson } from '../util/canonical-json.js';
 import { poisonHash } from '../attacks/poison.js';
 
 const NAMESPACE = 'poison.v1';

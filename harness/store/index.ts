@@ -11,7 +11,7 @@ export { StoreError, type StoreErrorCode } from './errors.js';
 export { openStore, type OpenStoreOptions, type PutCachedOptions, type TrialFilter, type TrialStore } from './store.js';
 export type { IntegrityCheck } from './open.js';
 export { APPLICATION_ID, SCHEMA_VERSION, STORE_FORMAT } from './schema.js';
-export { canonicalJson } from './canonical-json.js';
+export { canonicalJson } from '../util/canonical-json.js';
 export { pickIdentity, trialKey, TRIAL_KEY_VERSION } from './trial-key.js';
 export {
   codeVersion,

@@ -6,7 +6,7 @@
  */
 import { realpathSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { canonicalJson } from './canonical-json.js';
+import { canonicalJson } from '../util/canonical-json.js';
 import { StoreError } from './errors.js';
 import { openStore, type TrialStore } from './store.js';
 import type { CacheEntry, RunRecord, TrialRecord } from './types.js';

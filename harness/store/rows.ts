@@ -3,7 +3,7 @@
  * table rows, with the validation the store applies before writing. JSON columns hold canonical
  * JSON, so equal data is equal text.
  */
-import { canonicalJson } from './canonical-json.js';
+import { canonicalJson } from '../util/canonical-json.js';
 import type { CacheEntry, EnvironmentFingerprint, RunRecord, TrialRecord } from './types.js';
 
 /** A row of the `trials` table, as SQLite returns it. */

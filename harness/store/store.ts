@@ -5,7 +5,7 @@
  * never overwritten; an errored one may be replaced by a completed one.
  */
 import type Database from 'better-sqlite3';
-import { canonicalJson } from './canonical-json.js';
+import { canonicalJson } from '../util/canonical-json.js';
 import { StoreError, toStoreError } from './errors.js';
 import { openDatabase, type IntegrityCheck } from './open.js';
 import {

@@ -4,7 +4,7 @@
  * stored result can stand in for running it again.
  */
 import { createHash } from 'node:crypto';
-import { canonicalJson } from './canonical-json.js';
+import { canonicalJson } from '../util/canonical-json.js';
 import type { TrialIdentity } from './types.js';
 
 /** Version of the key derivation; bumping it gives every trial a new key. */

@@ -11,7 +11,8 @@ import { canonicalGenotype, canonicalRepresentative, isDegenerate } from '../spa
 import { genotypeToString, type Nb201Genotype } from '../space/genotype.js';
 import type { MacroConfig } from '../space/macro.js';
 import { buildNetwork } from '../space/network.js';
-import { canonicalJson, type TrainingRecipe } from './recipe.js';
+import { canonicalJson } from '../util/canonical-json.js';
+import type { TrainingRecipe } from './recipe.js';
 import { evaluateModel, trainModel, type EpochReport } from './trainer.js';
 
 /** How architectures are evaluated: the recipe and the network size (NB201 skeleton). */

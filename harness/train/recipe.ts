@@ -61,15 +61,3 @@ export function learningRateAt(r: TrainingRecipe, step: number, totalSteps: numb
   const t = Math.min(step, totalSteps) / totalSteps;
   return r.minLearningRate + 0.5 * (r.learningRate - r.minLearningRate) * (1 + Math.cos(Math.PI * t));
 }
-
-/** A stable JSON form (sorted keys) for hashing and storing. */
-export function canonicalJson(value: unknown): string {
-  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`;
-  if (value !== null && typeof value === 'object') {
-    const entries = Object.entries(value as Record<string, unknown>)
-      .filter(([, v]) => v !== undefined)
-      .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
-    return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${canonicalJson(v)}`).join(',')}}`;
-  }
-  return JSON.stringify(value);
-}
