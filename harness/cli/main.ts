@@ -7,6 +7,8 @@ type Command = (argv: string[]) => Promise<number>;
 const COMMANDS: Record<string, { load: () => Promise<Command>; summary: string }> = {
   run: { load: async () => (await import('./run-command.js')).runCommand, summary: 'run the poisoning spec files at a tier and write the report (exit 1 if an assertion fails)' },
   report: { load: async () => (await import('./report-command.js')).reportCommand, summary: 'render a run\'s Markdown/HTML/JSON report from the store' },
+  leaderboard: { load: async () => (await import('./leaderboard-command.js')).leaderboardCommand, summary: 'rank NAS methods under poisoning across runs, with rank groups' },
+  merge: { load: async () => (await import('./merge-command.js')).mergeCommand, summary: 'merge sharded result stores into one' },
   train: { load: async () => (await import('./train-command.js')).trainCommand, summary: 'train and evaluate one NB201 architecture on clean data' },
   doctor: { load: async () => (await import('./doctor-command.js')).doctorCommand, summary: 'check backends, data and machine' },
 };

@@ -1,0 +1,59 @@
+/** `naspoison leaderboard`: ranks NAS methods under poisoning across runs, with rank groups. */
+import { mkdirSync, readFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { parseArgs } from 'node:util';
+import { buildLeaderboard, renderLeaderboardHtml, renderLeaderboardMarkdown } from '../report/index.js';
+import { writeFileAtomic } from '../report/render.js';
+import { reportableRunIds, runResultsFromStore } from '../report/from-store.js';
+import { openStore } from '../store/index.js';
+import { DEFAULT_STORE_PATH } from '../run/context.js';
+
+export const LEADERBOARD_HELP = `Usage: naspoison leaderboard [options] [run id...]
+
+Ranks NAS methods by mean ΔImp under each attack and budget, pooling the given runs (default: every
+run with results in the store), with 95% intervals and rank groups of methods no test separates
+(two-sided Welch, Benjamini–Hochberg). Runs must share protocol, tier, dataset and recipe.
+Writes <out>/leaderboard.md and <out>/leaderboard.html.
+
+Options:
+  --store <path>      result store (default ${DEFAULT_STORE_PATH})
+  --results <file>    add a results.json written by a report (repeatable)
+  --out <dir>         output folder (default reports/leaderboard)
+  -h, --help          show this help
+`;
+
+export async function leaderboardCommand(argv: string[]): Promise<number> {
+  const { values, positionals } = parseArgs({
+    args: argv,
+    options: {
+      store: { type: 'string', default: DEFAULT_STORE_PATH },
+      results: { type: 'string', multiple: true, default: [] },
+      out: { type: 'string', default: join('reports', 'leaderboard') },
+      help: { type: 'boolean', short: 'h', default: false },
+    },
+    allowPositionals: true,
+    strict: true,
+  });
+  if (values.help) {
+    process.stdout.write(LEADERBOARD_HELP);
+    return 0;
+  }
+  const runs: unknown[] = values.results.map((file) => JSON.parse(readFileSync(file, 'utf8')) as unknown);
+  if (values.results.length === 0 || positionals.length > 0) {
+    const store = openStore(resolve(values.store), { readonly: true, create: false });
+    try {
+      const ids = positionals.length > 0 ? positionals : reportableRunIds(store);
+      for (const id of ids) runs.push(runResultsFromStore(store, id));
+    } finally {
+      store.close();
+    }
+  }
+  if (runs.length === 0) throw new Error(`no runs with results in ${resolve(values.store)}; run "naspoison run" first`);
+  const board = buildLeaderboard(runs);
+  const out = resolve(values.out);
+  mkdirSync(out, { recursive: true });
+  writeFileAtomic(join(out, 'leaderboard.md'), renderLeaderboardMarkdown(board));
+  writeFileAtomic(join(out, 'leaderboard.html'), renderLeaderboardHtml(board, { page: true }));
+  process.stdout.write(`${join(out, 'leaderboard.md')}\n${join(out, 'leaderboard.html')}\n`);
+  return 0;
+}
