@@ -15,6 +15,8 @@ const { values } = parseArgs({ options: { case: { type: 'string', default: 'nb20
 
 await initBackend('wasm');
 const stats = new Map<string, { calls: number; ms: number }>();
+/** Per kernel and input shapes: which layer a launch belongs to. */
+const byShape = new Map<string, { calls: number; ms: number }>();
 let depth = 0;
 for (const config of tf.getKernelsForBackend('wasm')) {
   const inner = config.kernelFunc;
@@ -34,6 +36,12 @@ for (const config of tf.getKernelsForBackend('wasm')) {
         s.calls++;
         s.ms += dt;
         stats.set(config.kernelName, s);
+        const shapes = Object.values(args.inputs as Record<string, { shape: number[] }>).map((t) => t.shape.join('x')).join(' ');
+        const key = `${config.kernelName} ${shapes}`;
+        const b = byShape.get(key) ?? { calls: 0, ms: 0 };
+        b.calls++;
+        b.ms += dt;
+        byShape.set(key, b);
       }
     },
   });
@@ -42,6 +50,7 @@ const cases = buildStepCases();
 const c = cases.find((k) => k.name === values.case)!;
 for (let i = 0; i < 5; i++) c.run();
 stats.clear();
+byShape.clear();
 const steps = Number(values.steps);
 const t0 = performance.now();
 for (let i = 0; i < steps; i++) c.run();
@@ -57,4 +66,12 @@ const rows = [...stats.entries()]
   .sort((a, b) => b.ms - a.ms);
 console.table(rows);
 console.log(`${values.case}: step ${total.toFixed(2)} ms; in kernels ${kernelMs.toFixed(2)} ms (${calls} launches); outside kernels ${(total - kernelMs).toFixed(2)} ms`);
+if (process.env.BY_SHAPE === '1') {
+  console.table(
+    [...byShape.entries()]
+      .map(([key, b]) => ({ key, calls: b.calls / steps, ms: Number((b.ms / steps).toFixed(3)), usPerCall: Number(((1000 * b.ms) / b.calls).toFixed(1)) }))
+      .sort((a, b) => b.ms - a.ms)
+      .slice(0, 40),
+  );
+}
 for (const k of cases) k.dispose();
