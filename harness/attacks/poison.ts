@@ -8,7 +8,9 @@ import type { PoisonArtifact } from './types.js';
 /** Throws unless 0 < budget < 1, naming the attack and the value. */
 export function checkBudget(budget: unknown, attack: string): number {
   if (typeof budget !== 'number' || !Number.isFinite(budget) || budget <= 0 || budget >= 1) {
-    throw new RangeError(`${attack}: budget ${JSON.stringify(budget)} is invalid; it is the poisoned fraction p and must satisfy 0 < p < 1`);
+    // String(NaN) is "NaN" where JSON.stringify would write "null"; a non-number is shown quoted, with its type.
+    const shown = typeof budget === 'number' ? String(budget) : `${JSON.stringify(budget) ?? String(budget)} (${typeof budget}, not a number)`;
+    throw new RangeError(`${attack}: budget ${shown} is invalid; it is the poisoned fraction p and must satisfy 0 < p < 1`);
   }
   return budget;
 }

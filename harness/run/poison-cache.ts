@@ -40,20 +40,32 @@ export function poisonCacheKey(attack: Attack, budget: number, train: ImageDatas
 
 /** Decodes a stored poison and checks its hash; throws naming the key on a mismatch. */
 export function decodePoison(json: string, key: string): PoisonArtifact {
-  const stored = JSON.parse(json) as StoredPoison;
-  const artifact: PoisonArtifact = {
-    format: stored.format,
-    attack: stored.attack,
-    budget: stored.budget,
-    params: stored.params,
-    datasetHash: stored.datasetHash,
-    indices: fromB64(stored.indices, Int32Array),
-    ...(stored.labels !== undefined ? { labels: fromB64(stored.labels, Int32Array) } : {}),
-    ...(stored.images !== undefined ? { images: fromB64(stored.images, Float32Array) } : {}),
-    hash: stored.hash,
-  };
-  const { hash, ...content } = artifact;
-  const actual = poisonHash(content);
+  let stored: StoredPoison;
+  let artifact: PoisonArtifact;
+  let actual: string;
+  try {
+    stored = JSON.parse(json) as StoredPoison;
+    if (stored === null || typeof stored !== 'object') throw new Error('not a JSON object');
+    for (const field of ['format', 'attack', 'datasetHash', 'indices', 'hash'] as const) {
+      if (typeof stored[field] !== 'string') throw new Error(`"${field}" is missing or not a string`);
+    }
+    artifact = {
+      format: stored.format,
+      attack: stored.attack,
+      budget: stored.budget,
+      params: stored.params,
+      datasetHash: stored.datasetHash,
+      indices: fromB64(stored.indices, Int32Array),
+      ...(stored.labels !== undefined ? { labels: fromB64(stored.labels, Int32Array) } : {}),
+      ...(stored.images !== undefined ? { images: fromB64(stored.images, Float32Array) } : {}),
+      hash: stored.hash,
+    };
+    actual = poisonHash(artifact);
+  } catch (error) {
+    // Edited or truncated JSON, bad base64 lengths, non-JSON values: refuse, naming the entry.
+    throw new Error(`cached poison ${key.slice(0, 12)} is corrupt: it cannot be decoded (${(error as Error).message})`, { cause: error });
+  }
+  const hash = artifact.hash;
   if (actual !== hash) {
     throw new Error(`cached poison ${key.slice(0, 12)} (${stored.attack}, p=${stored.budget}) is corrupt: its content hashes to ${actual.slice(0, 12)}, not to the recorded ${hash.slice(0, 12)}`);
   }
@@ -85,7 +97,17 @@ export async function obtainPoison(
 ): Promise<{ artifact: PoisonArtifact; cached: boolean }> {
   const key = poisonCacheKey(attack, budget, train, context.seed);
   const hit = store?.getCached(NAMESPACE, key);
-  if (hit !== undefined) return { artifact: decodePoison(hit, key), cached: true };
+  if (hit !== undefined) {
+    const artifact = decodePoison(hit, key);
+    // A self-consistent entry under the wrong key (copied or re-hashed by hand) is refused too.
+    const expected = { attack: attack.name, budget, datasetHash: datasetContentHash(train) };
+    for (const field of ['attack', 'budget', 'datasetHash'] as const) {
+      if (artifact[field] !== expected[field]) {
+        throw new Error(`cached poison ${key.slice(0, 12)} is corrupt: its ${field} is ${JSON.stringify(artifact[field])}, but its key is for ${JSON.stringify(expected[field])}`);
+      }
+    }
+    return { artifact, cached: true };
+  }
   const artifact = await attack.craft(train, budget, context);
   store?.putCached(NAMESPACE, key, encodePoison(artifact), { attack: attack.name, budget, hash: artifact.hash });
   return { artifact, cached: false };
