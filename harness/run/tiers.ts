@@ -13,7 +13,15 @@ const ajv = new Ajv({ allErrors: true, strict: true });
 const validate = ajv.compile<Tier>(JSON.parse(readFileSync(SCHEMA_PATH, 'utf8')) as object);
 
 function describe(errors: ErrorObject[] | null | undefined): string {
-  return (errors ?? []).map((e) => `${e.instancePath || '(root)'} ${e.message ?? 'is invalid'}${e.params && 'allowedValues' in e.params ? ` (${String(e.params.allowedValues)})` : ''}`).join('; ');
+  return (errors ?? [])
+    .map((e) => {
+      // Name the unknown property itself (ajv reports the path of the object that holds it).
+      if (e.keyword === 'additionalProperties' && e.params && 'additionalProperty' in e.params) {
+        return `${e.instancePath}/${String(e.params.additionalProperty)} is not a known property`;
+      }
+      return `${e.instancePath || '(root)'} ${e.message ?? 'is invalid'}${e.params && 'allowedValues' in e.params ? ` (${String(e.params.allowedValues)})` : ''}`;
+    })
+    .join('; ');
 }
 
 /** Checks a tier object against the schema and the rules JSON Schema cannot express. */
