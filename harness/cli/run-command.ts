@@ -9,7 +9,7 @@ import { codeVersion, environmentFingerprint, openStore } from '../store/index.j
 import { DEFAULT_STORE_PATH, newRunId } from '../run/context.js';
 import { loadTier } from '../run/tiers.js';
 import { writeRunReport } from './report-command.js';
-import { formatDuration, style, UsageError } from './terminal.js';
+import { formatDuration, style, UsageError, userInput } from './terminal.js';
 
 export const RUN_HELP = `Usage: naspoison run [options] [spec filter...]
 
@@ -52,7 +52,7 @@ export async function runCommand(argv: string[]): Promise<number> {
     process.stdout.write(RUN_HELP);
     return 0;
   }
-  const tier = loadTier(values.tier); // fails early, naming a bad tier
+  const tier = userInput(() => loadTier(values.tier)); // fails early (exit 2), naming a bad tier
   const runId = values['run-id'] ?? newRunId();
   if (!/^[A-Za-z0-9._-]+$/.test(runId)) throw new UsageError(`--run-id "${runId}" may use letters, digits, '.', '_' and '-' only`);
   const storePath = resolve(values.store);

@@ -50,3 +50,16 @@ export class Progress {
 
 /** A usage error: printed with the command's help hint, exit code 2. */
 export class UsageError extends Error {}
+
+/**
+ * Runs a parser of user input (a tier name or file, a genotype string, an epoch count…) and turns
+ * what it throws into a {@link UsageError}, so a bad option value exits with 2, not 1.
+ */
+export function userInput<T>(parse: () => T): T {
+  try {
+    return parse();
+  } catch (error) {
+    if (error instanceof UsageError || !(error instanceof Error)) throw error;
+    throw new UsageError(error.message, { cause: error });
+  }
+}

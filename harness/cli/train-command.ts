@@ -9,7 +9,7 @@ import { canonicalGenotype, genotypeFromIndex, genotypeFromString, genotypeToStr
 import { openEvaluationCache } from '../run/evaluation-cache.js';
 import { evaluateGenotype } from '../train/evaluate.js';
 import { validateRecipe } from '../train/recipe.js';
-import { Progress, formatDuration, style, UsageError } from './terminal.js';
+import { Progress, formatDuration, style, UsageError, userInput } from './terminal.js';
 
 /** The best NB201 cell on CIFAR-10 in the benchmark: a sensible default to train. */
 export const DEFAULT_GENOTYPE = '|nor_conv_3x3~0|+|nor_conv_3x3~0|nor_conv_3x3~1|+|skip_connect~0|nor_conv_3x3~1|nor_conv_3x3~2|';
@@ -71,14 +71,15 @@ export async function trainCommand(argv: string[]): Promise<number> {
   const seed = integer(values.seed, '--seed', 0);
   const chosen = [values.genotype !== undefined, values.index !== undefined, values.random].filter(Boolean).length;
   if (chosen > 1) throw new UsageError('give at most one of --genotype, --index, --random');
+  // Bad option values (genotype, tier, epochs) are usage errors: exit 2.
   const genotype = values.random
     ? sampleNonDegenerateGenotype(new Rng(seed).child('train-command-genotype'))
     : values.index !== undefined
-      ? genotypeFromIndex(integer(values.index, '--index', 0))
-      : genotypeFromString(values.genotype ?? DEFAULT_GENOTYPE);
+      ? userInput(() => genotypeFromIndex(integer(values.index, '--index', 0)))
+      : userInput(() => genotypeFromString(values.genotype ?? DEFAULT_GENOTYPE));
 
-  const tier = loadTier(values.tier);
-  const recipe = validateRecipe({ ...tier.evaluation.recipe, ...(values.epochs !== undefined ? { epochs: integer(values.epochs, '--epochs', 0) } : {}) });
+  const tier = userInput(() => loadTier(values.tier));
+  const recipe = userInput(() => validateRecipe({ ...tier.evaluation.recipe, ...(values.epochs !== undefined ? { epochs: integer(values.epochs, '--epochs', 0) } : {}) }));
   const backend = await initBackend(resolveBackendChoice(values.backend));
   const loadStarted = performance.now();
   const data = loadTierData(tier.data, {
