@@ -1,4 +1,5 @@
 /** `naspoison doctor`: which backends load here, why the others don't, and where data comes from. */
+import { DOCTOR_HELP } from './help.js';
 import { existsSync } from 'node:fs';
 import { cpus } from 'node:os';
 import * as tf from '@tensorflow/tfjs';
@@ -6,12 +7,6 @@ import { probeBackends } from '../engine/backend.js';
 import { FASHION_MNIST_FIXTURE_DIR, SYSTEM_FASHION_MNIST_DIR } from '../data/load.js';
 import { style } from './terminal.js';
 
-export const DOCTOR_HELP = `Usage: naspoison doctor [--json]
-
-Checks each TensorFlow.js backend (tensorflow, webgpu, wasm, cpu): whether it loads here and, if not,
-why; which data naspoison will use; and the machine. Exit code 0 when at least one training backend
-other than the pure-JS cpu one is usable.
-`;
 
 export async function doctorCommand(argv: string[]): Promise<number> {
   if (argv.includes('-h') || argv.includes('--help')) {

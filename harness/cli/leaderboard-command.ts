@@ -1,4 +1,5 @@
 /** `naspoison leaderboard`: ranks NAS methods under poisoning across runs, with rank groups. */
+import { LEADERBOARD_HELP } from './help.js';
 import { mkdirSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -6,21 +7,8 @@ import { buildLeaderboard, renderLeaderboardHtml, renderLeaderboardMarkdown } fr
 import { writeFileAtomic } from '../report/render.js';
 import { reportableRunIds, runResultsFromStore } from '../report/from-store.js';
 import { openStore } from '../store/index.js';
-import { DEFAULT_STORE_PATH } from '../run/context.js';
+import { DEFAULT_STORE_PATH } from '../run/defaults.js';
 
-export const LEADERBOARD_HELP = `Usage: naspoison leaderboard [options] [run id...]
-
-Ranks NAS methods by mean ΔImp under each attack and budget, pooling the given runs (default: every
-run with results in the store), with 95% intervals and rank groups of methods no test separates
-(two-sided Welch, Benjamini–Hochberg). Runs must share protocol, tier, dataset and recipe.
-Writes <out>/leaderboard.md and <out>/leaderboard.html.
-
-Options:
-  --store <path>      result store (default ${DEFAULT_STORE_PATH})
-  --results <file>    add a results.json written by a report (repeatable)
-  --out <dir>         output folder (default reports/leaderboard)
-  -h, --help          show this help
-`;
 
 export async function leaderboardCommand(argv: string[]): Promise<number> {
   const { values, positionals } = parseArgs({

@@ -44,6 +44,14 @@ export async function main(argv: string[]): Promise<number> {
     process.stderr.write(`naspoison: unknown command "${name}"\n\n${MAIN_HELP}`);
     return 2;
   }
+  if (rest.includes('-h') || rest.includes('--help')) {
+    const help = (await import('./help.js')) as unknown as Record<string, string>;
+    const text = help[`${name.toUpperCase()}_HELP`];
+    if (text !== undefined) {
+      process.stdout.write(text);
+      return 0;
+    }
+  }
   try {
     return await (await command.load())(rest);
   } catch (error) {

@@ -1,14 +1,9 @@
 /** `naspoison merge`: merges sharded stores into one, reporting conflicts instead of overwriting. */
+import { MERGE_HELP } from './help.js';
 import { parseArgs } from 'node:util';
 import { mergeStores } from '../store/index.js';
 import { UsageError } from './terminal.js';
 
-export const MERGE_HELP = `Usage: naspoison merge <target.db> <shard.db>...
-
-Copies trials, runs and cached results of sharded stores into the target (created if missing).
-Identical entries are skipped; entries with the same key but different results are reported as
-conflicts and nothing is written (exit 1).
-`;
 
 export async function mergeCommand(argv: string[]): Promise<number> {
   const { values, positionals } = parseArgs({ args: argv, options: { help: { type: 'boolean', short: 'h', default: false } }, allowPositionals: true, strict: true });

@@ -1,24 +1,13 @@
 /** `naspoison report`: (re)writes a run's report from the store. */
+import { REPORT_HELP } from './help.js';
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { renderReport, type RenderedReport } from '../report/index.js';
 import { reportableRunIds, runResultsFromStore } from '../report/from-store.js';
 import { openStore } from '../store/index.js';
-import { DEFAULT_STORE_PATH } from '../run/context.js';
+import { DEFAULT_STORE_PATH } from '../run/defaults.js';
 import { UsageError } from './terminal.js';
 
-export const REPORT_HELP = `Usage: naspoison report [options] [run id]
-
-Renders reports/<run id>/report.md, index.html and results.json (schema-checked) from the store.
-Without a run id: the latest run that has results. Does not train anything.
-
-Options:
-  --store <path>   result store (default ${DEFAULT_STORE_PATH})
-  --out <dir>      report folder root (default reports)
-  --title <text>   report title
-  --list           list the runs with results and exit
-  -h, --help       show this help
-`;
 
 /** Builds and writes the report of one run; returns the written paths. */
 export function writeRunReport(storePath: string, runId: string, outDir: string, title?: string): RenderedReport {

@@ -2,34 +2,17 @@
  * `naspoison run`: runs the bench project's spec files through vitest (trials from the store when
  * they exist), then writes the run's report. Exit code 1 when an assertion fails: the CI gate.
  */
+import { RUN_HELP } from './help.js';
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import * as tf from '@tensorflow/tfjs';
 import { codeVersion, environmentFingerprint, openStore } from '../store/index.js';
-import { DEFAULT_STORE_PATH, newRunId } from '../run/context.js';
+import { newRunId } from '../run/context.js';
+import { DEFAULT_STORE_PATH } from '../run/defaults.js';
 import { loadTier } from '../run/tiers.js';
 import { writeRunReport } from './report-command.js';
 import { formatDuration, style, UsageError, userInput } from './terminal.js';
 
-export const RUN_HELP = `Usage: naspoison run [options] [spec filter...]
-
-Runs the poisoning spec files (benchmarks/**/*.spec.ts; a filter narrows them, e.g. "pdarts") at a
-tier, stores every trial, and writes reports/<run id>/report.md, index.html and results.json.
-Trials already in the store are not rerun, so an interrupted run resumes where it stopped.
-
-Options:
-  --tier <name|file>  smoke | standard | paper | path to a tier JSON (default: NASPOISON_TIER or smoke)
-  --backend <name>    auto | tensorflow | webgpu | wasm | cpu (default: NASPOISON_BACKEND or auto)
-  --store <path>      result store (default ${DEFAULT_STORE_PATH})
-  --data-dir <dir>    IDX or CIFAR binary files instead of the built-in data
-  --fixture           use the committed Fashion-MNIST subset even if the full set is installed
-  --out <dir>         report folder root (default reports)
-  --run-id <id>       name the run (default: the start time)
-  --no-report         skip the report
-  -h, --help          show this help
-
-Exit codes: 0 all assertions passed, 1 an assertion failed or a spec errored, 2 usage error.
-`;
 
 export async function runCommand(argv: string[]): Promise<number> {
   const { values, positionals } = parseArgs({

@@ -1,4 +1,6 @@
 /** `naspoison train`: train and evaluate one NB201 architecture on the tier's data. */
+import { DEFAULT_GENOTYPE, TRAIN_HELP } from './help.js';
+import { DEFAULT_STORE_PATH } from '../run/defaults.js';
 import { parseArgs } from 'node:util';
 import * as tf from '@tensorflow/tfjs';
 import { initBackend, resolveBackendChoice } from '../engine/backend.js';
@@ -11,30 +13,6 @@ import { evaluateGenotype } from '../train/evaluate.js';
 import { validateRecipe } from '../train/recipe.js';
 import { Progress, formatDuration, style, UsageError, userInput } from './terminal.js';
 
-/** The best NB201 cell on CIFAR-10 in the benchmark: a sensible default to train. */
-export const DEFAULT_GENOTYPE = '|nor_conv_3x3~0|+|nor_conv_3x3~0|nor_conv_3x3~1|+|skip_connect~0|nor_conv_3x3~1|nor_conv_3x3~2|';
-
-export const TRAIN_HELP = `Usage: naspoison train [options]
-
-Train one NAS-Bench-201 architecture on clean data with the tier's evaluation recipe and print its
-test accuracy and time. Results are cached in the store (same genotype class, data, recipe, seed and
-backend → no retraining).
-
-Options:
-  --genotype <str>   NB201 cell string (default: ${DEFAULT_GENOTYPE})
-  --index <n>        genotype by index 0..15624 instead
-  --random           a uniformly drawn (non-degenerate) genotype, from --seed
-  --tier <name|file> smoke | standard | paper | path to a tier JSON (default: NASPOISON_TIER or smoke)
-  --epochs <n>       override the recipe's epoch count
-  --seed <n>         seed for weights and batch order (default 0)
-  --data-dir <dir>   IDX or CIFAR binary files to use instead of the built-in data
-  --fixture          use the committed Fashion-MNIST subset even if the full set is installed
-  --backend <name>   auto | tensorflow | webgpu | wasm | cpu (default: NASPOISON_BACKEND or auto)
-  --store <path>     store for the cache (default .naspoison/store.db)
-  --no-cache         always retrain
-  --json             print the result as JSON on stdout
-  -h, --help         show this help
-`;
 
 function integer(value: string | undefined, flag: string, fallback: number): number {
   if (value === undefined) return fallback;
@@ -56,7 +34,7 @@ export async function trainCommand(argv: string[]): Promise<number> {
       'data-dir': { type: 'string' },
       fixture: { type: 'boolean', default: false },
       backend: { type: 'string' },
-      store: { type: 'string', default: '.naspoison/store.db' },
+      store: { type: 'string', default: DEFAULT_STORE_PATH },
       'no-cache': { type: 'boolean', default: false },
       json: { type: 'boolean', default: false },
       help: { type: 'boolean', short: 'h', default: false },

@@ -14,7 +14,8 @@ import { evaluationCacheOf } from './evaluation-cache.js';
 import { loadTierData } from './tier-data.js';
 import { loadTier, type Tier } from './tiers.js';
 
-export const DEFAULT_STORE_PATH = '.naspoison/store.db';
+export { DEFAULT_STORE_PATH } from './defaults.js';
+import { DEFAULT_STORE_PATH } from './defaults.js';
 
 export interface RunContext {
   runId: string;

@@ -1,0 +1,91 @@
+/**
+ * Help texts of the commands, kept apart from the commands so that `naspoison <command> --help`
+ * prints without loading TensorFlow.js or the training stack (~2 s).
+ */
+import { DEFAULT_STORE_PATH } from '../run/defaults.js';
+
+/** The best NB201 cell on CIFAR-10 in the benchmark: a sensible default to train. */
+export const DEFAULT_GENOTYPE = '|nor_conv_3x3~0|+|nor_conv_3x3~0|nor_conv_3x3~1|+|skip_connect~0|nor_conv_3x3~1|nor_conv_3x3~2|';
+
+export const DOCTOR_HELP = `Usage: naspoison doctor [--json]
+
+Checks each TensorFlow.js backend (tensorflow, webgpu, wasm, cpu): whether it loads here and, if not,
+why; which data naspoison will use; and the machine. Exit code 0 when at least one training backend
+other than the pure-JS cpu one is usable.
+`;
+
+export const LEADERBOARD_HELP = `Usage: naspoison leaderboard [options] [run id...]
+
+Ranks NAS methods by mean ΔImp under each attack and budget, pooling the given runs (default: every
+run with results in the store), with 95% intervals and rank groups of methods no test separates
+(two-sided Welch, Benjamini–Hochberg). Runs must share protocol, tier, dataset and recipe.
+Writes <out>/leaderboard.md and <out>/leaderboard.html.
+
+Options:
+  --store <path>      result store (default ${DEFAULT_STORE_PATH})
+  --results <file>    add a results.json written by a report (repeatable)
+  --out <dir>         output folder (default reports/leaderboard)
+  -h, --help          show this help
+`;
+
+export const MERGE_HELP = `Usage: naspoison merge <target.db> <shard.db>...
+
+Copies trials, runs and cached results of sharded stores into the target (created if missing).
+Identical entries are skipped; entries with the same key but different results are reported as
+conflicts and nothing is written (exit 1).
+`;
+
+export const REPORT_HELP = `Usage: naspoison report [options] [run id]
+
+Renders reports/<run id>/report.md, index.html and results.json (schema-checked) from the store.
+Without a run id: the latest run that has results. Does not train anything.
+
+Options:
+  --store <path>   result store (default ${DEFAULT_STORE_PATH})
+  --out <dir>      report folder root (default reports)
+  --title <text>   report title
+  --list           list the runs with results and exit
+  -h, --help       show this help
+`;
+
+export const RUN_HELP = `Usage: naspoison run [options] [spec filter...]
+
+Runs the poisoning spec files (benchmarks/**/*.spec.ts; a filter narrows them, e.g. "pdarts") at a
+tier, stores every trial, and writes reports/<run id>/report.md, index.html and results.json.
+Trials already in the store are not rerun, so an interrupted run resumes where it stopped.
+
+Options:
+  --tier <name|file>  smoke | standard | paper | path to a tier JSON (default: NASPOISON_TIER or smoke)
+  --backend <name>    auto | tensorflow | webgpu | wasm | cpu (default: NASPOISON_BACKEND or auto)
+  --store <path>      result store (default ${DEFAULT_STORE_PATH})
+  --data-dir <dir>    IDX or CIFAR binary files instead of the built-in data
+  --fixture           use the committed Fashion-MNIST subset even if the full set is installed
+  --out <dir>         report folder root (default reports)
+  --run-id <id>       name the run (default: the start time)
+  --no-report         skip the report
+  -h, --help          show this help
+
+Exit codes: 0 all assertions passed, 1 an assertion failed or a spec errored, 2 usage error.
+`;
+
+export const TRAIN_HELP = `Usage: naspoison train [options]
+
+Train one NAS-Bench-201 architecture on clean data with the tier's evaluation recipe and print its
+test accuracy and time. Results are cached in the store (same genotype class, data, recipe, seed and
+backend → no retraining).
+
+Options:
+  --genotype <str>   NB201 cell string (default: ${DEFAULT_GENOTYPE})
+  --index <n>        genotype by index 0..15624 instead
+  --random           a uniformly drawn (non-degenerate) genotype, from --seed
+  --tier <name|file> smoke | standard | paper | path to a tier JSON (default: NASPOISON_TIER or smoke)
+  --epochs <n>       override the recipe's epoch count
+  --seed <n>         seed for weights and batch order (default 0)
+  --data-dir <dir>   IDX or CIFAR binary files to use instead of the built-in data
+  --fixture          use the committed Fashion-MNIST subset even if the full set is installed
+  --backend <name>   auto | tensorflow | webgpu | wasm | cpu (default: NASPOISON_BACKEND or auto)
+  --store <path>     store for the cache (default .naspoison/store.db)
+  --no-cache         always retrain
+  --json             print the result as JSON on stdout
+  -h, --help         show this help
+`;
