@@ -13,12 +13,17 @@ import type { EvaluationProtocol } from '../train/evaluate.js';
 import { evaluationCacheOf } from './evaluation-cache.js';
 import { loadTierData } from './tier-data.js';
 import { loadTier, type Tier } from './tiers.js';
+import { defaultWorkerCount } from './workers.js';
 
 export { DEFAULT_STORE_PATH } from './defaults.js';
 import { DEFAULT_STORE_PATH } from './defaults.js';
 
 export interface RunContext {
   runId: string;
+  /** The options the context was built from (worker processes rebuild it from them). */
+  options: RunContextOptions;
+  /** Processes that run trials in parallel (1: in this process). */
+  workers: number;
   tier: Tier;
   data: DatasetPair;
   datasetHash: string;
@@ -38,6 +43,10 @@ export interface RunContextOptions {
   dataDir?: string;
   fixtureOnly?: boolean;
   runId?: string;
+  /** Trial worker processes (default: NASPOISON_WORKERS, else the core count). */
+  workers?: number;
+  /** Do not log the random baseline's progress (worker processes). */
+  quiet?: boolean;
   log?: (message: string) => void;
 }
 
@@ -61,6 +70,7 @@ function fromEnv(): RunContextOptions {
 /** Builds a context; `options` override the environment. */
 export async function createRunContext(options: RunContextOptions = {}): Promise<RunContext> {
   const o = { ...fromEnv(), ...options };
+  const runId = o.runId ?? newRunId();
   const log = o.log ?? ((m: string) => process.stderr.write(`${m}\n`));
   const tier = loadTier(o.tier);
   const backend = await initBackend(resolveBackendChoice(o.backend));
@@ -72,12 +82,16 @@ export async function createRunContext(options: RunContextOptions = {}): Promise
   const baseline = randomBaseline(tier.randomBaseline.samples, data, protocol, {
     backend: backend.name,
     cache,
-    onSample: (i, e) =>
-      log(`random baseline ${i + 1}/${tier.randomBaseline.samples}: ${e.accuracy.toFixed(2)}%${e.cached ? ' (cached)' : ''} · ${((performance.now() - started) / 1000).toFixed(0)}s`),
+    onSample: (i, e) => {
+      if (!o.quiet) log(`random baseline ${i + 1}/${tier.randomBaseline.samples}: ${e.accuracy.toFixed(2)}%${e.cached ? ' (cached)' : ''} · ${((performance.now() - started) / 1000).toFixed(0)}s`);
+    },
   });
-  log(`random baseline: ${baseline.mean.toFixed(2)}% ± ${baseline.sd.toFixed(2)} over ${baseline.samples} architectures`);
+  if (!o.quiet) log(`random baseline: ${baseline.mean.toFixed(2)}% ± ${baseline.sd.toFixed(2)} over ${baseline.samples} architectures`);
+  const { log: _log, ...serialisable } = o;
   return {
-    runId: o.runId ?? newRunId(),
+    runId,
+    options: { ...serialisable, runId },
+    workers: o.workers ?? defaultWorkerCount(),
     tier,
     data,
     datasetHash: `${datasetContentHash(data.train)}:${datasetContentHash(data.test)}`,

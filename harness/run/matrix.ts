@@ -8,6 +8,7 @@ import { nasAlgorithms } from '../nas/index.js';
 import type { TrialRecord } from '../store/index.js';
 import type { RunContext } from './context.js';
 import { planIdentity, runTrial, type TrialPlan } from './trial.js';
+import { runPlansInWorkers } from './workers.js';
 
 export interface MatrixSpec {
   nas: string;
@@ -81,36 +82,53 @@ function formatEta(ms: number): string {
   return s < 60 ? `${s}s` : `${Math.floor(s / 60)}m${String(s % 60).padStart(2, '0')}s`;
 }
 
-/** Runs every trial of the matrix (reading stored ones back) and groups them by arm. */
+/**
+ * Runs every trial of the matrix that the store does not have — in `ctx.workers` processes when
+ * there is more than one trial to run — then reads all of them back and groups them by arm.
+ */
 export async function runMatrix(spec: MatrixSpec, ctx: RunContext): Promise<MatrixResults> {
   const valid = validateMatrixSpec(spec);
   const trials = valid.trials ?? ctx.tier.trials;
   const plans = planMatrix(valid, trials);
   const label = matrixLabel(valid);
-  const pending = plans.filter((p) => !ctx.store.hasTrial(planIdentity(p, ctx).key)).length;
-  ctx.log(`${label}: ${plans.length} trials (${plans.length - pending} stored, ${pending} to run) · tier ${ctx.tier.name} · ${ctx.backend.name}`);
+  const pending = plans.filter((p) => !ctx.store.hasTrial(planIdentity(p, ctx).key));
+  const workers = Math.min(ctx.workers, pending.length);
+  ctx.log(
+    `${label}: ${plans.length} trials (${plans.length - pending.length} stored, ${pending.length} to run${workers > 1 ? ` in ${workers} processes` : ''}) · tier ${ctx.tier.name} · ${ctx.backend.name}`,
+  );
+  const started = performance.now();
+  let done = 0;
+  const report = (plan: TrialPlan, status: string, accuracy: number | null, deltaImprovement: number | null, error: string | null) => {
+    done++;
+    const elapsed = performance.now() - started;
+    const eta = (elapsed / done) * (pending.length - done);
+    const outcome = status === 'completed' ? `acc ${accuracy?.toFixed(2)}% · ΔImp ${deltaImprovement?.toFixed(2)} pp` : `ERRORED: ${error}`;
+    ctx.log(`  trial ${done} of ${pending.length} · ${plan.attack}@${plan.budget} #${plan.trialIndex} · ${outcome} · ${formatEta(elapsed)} elapsed · ETA ${formatEta(eta)}`);
+  };
+  if (workers > 1) {
+    await runPlansInWorkers(pending, ctx.options, workers, (message, worker) => {
+      if (message.type === 'done') report(message.plan, message.status, message.accuracy, message.deltaImprovement, message.error);
+      else if (message.type === 'log') ctx.log(`  [worker ${worker}] ${message.message.trim()}`);
+    });
+  } else {
+    for (const plan of pending) {
+      const { record } = await runTrial(plan, ctx);
+      report(plan, record.status, record.accuracy, record.deltaImprovement, record.error ?? null);
+    }
+  }
+
   const arms = new Map<string, TrialRecord[]>();
   const errored: TrialRecord[] = [];
   const trialKeys: string[] = [];
-  let ran = 0;
-  let reused = 0;
-  const started = performance.now();
   for (const plan of plans) {
-    const position = ran + 1;
-    const { record, reused: fromStore } = await runTrial(plan, ctx);
-    trialKeys.push(record.trialKey);
-    if (fromStore) reused++;
-    else {
-      ran++;
-      const elapsed = performance.now() - started;
-      const eta = (elapsed / ran) * (pending - ran);
-      const outcome = record.status === 'completed' ? `acc ${record.accuracy?.toFixed(2)}% · ΔImp ${record.deltaImprovement?.toFixed(2)} pp` : `ERRORED: ${record.error}`;
-      ctx.log(`  trial ${position} of ${pending} · ${plan.attack}@${plan.budget} #${plan.trialIndex} · ${outcome} · ${formatEta(elapsed)} elapsed · ETA ${formatEta(eta)}`);
-    }
+    const { key } = planIdentity(plan, ctx);
+    const record = ctx.store.getTrial(key);
+    if (!record) throw new Error(`${label}: trial ${plan.attack}@${plan.budget} #${plan.trialIndex} (${key.slice(0, 12)}) is missing from the store after the run`);
+    trialKeys.push(key);
     if (record.status === 'completed') {
-      const key = armKey(plan.attack, plan.budget);
-      arms.set(key, [...(arms.get(key) ?? []), record]);
+      const arm = armKey(plan.attack, plan.budget);
+      arms.set(arm, [...(arms.get(arm) ?? []), record]);
     } else errored.push(record);
   }
-  return { label, spec: valid, trials, arms, errored, trialKeys, ranTrials: ran, reusedTrials: reused };
+  return { label, spec: valid, trials, arms, errored, trialKeys, ranTrials: pending.length, reusedTrials: plans.length - pending.length };
 }

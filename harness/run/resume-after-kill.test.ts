@@ -24,18 +24,25 @@ function completed(): TrialRecord[] {
   }
 }
 
-function run(runId: string, killAfterTrials?: number): Promise<{ code: number | null; signal: NodeJS.Signals | null }> {
+function run(
+  runId: string,
+  options: { killAfterTrials?: number; workers?: number; storePath?: string } = {},
+): Promise<{ code: number | null; signal: NodeJS.Signals | null }> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [CLI, 'run', '--tier', TIER, '--store', store, '--fixture', '--no-report', '--run-id', runId, 'benchmarks/pdarts/random-label-flip'], {
+    const child = spawn(process.execPath, [CLI, 'run', '--tier', TIER, '--store', options.storePath ?? store, '--fixture', '--no-report', '--run-id', runId, 'benchmarks/pdarts/random-label-flip'], {
       cwd: ROOT,
-      env: { ...process.env, NO_COLOR: '1', NASPOISON_BACKEND: 'wasm' },
+      env: { ...process.env, NO_COLOR: '1', NASPOISON_BACKEND: 'wasm', NASPOISON_WORKERS: String(options.workers ?? 2) },
       stdio: 'ignore',
+      // Its own process group, so the kill takes the CLI, vitest and the trial workers at once,
+      // as a power cut or a Ctrl-C in a terminal would.
+      detached: true,
     });
     let timer: NodeJS.Timeout | undefined;
+    const { killAfterTrials } = options;
     if (killAfterTrials !== undefined) {
       timer = setInterval(() => {
         try {
-          if (completed().length >= killAfterTrials) child.kill('SIGKILL');
+          if (completed().length >= killAfterTrials) process.kill(-child.pid!, 'SIGKILL');
         } catch {
           // store not created yet
         }
@@ -51,7 +58,7 @@ function run(runId: string, killAfterTrials?: number): Promise<{ code: number | 
 
 describe('resume after a kill', () => {
   test('a killed run resumes: every trial stored exactly once, completed ones not rerun', async () => {
-    const first = await run('killed', 3);
+    const first = await run('killed', { killAfterTrials: 3 });
     expect(first.signal).toBe('SIGKILL');
     const before = completed();
     expect(before.length).toBeGreaterThanOrEqual(3);
@@ -70,5 +77,21 @@ describe('resume after a kill', () => {
       expect(again.runId).toBe('killed');
     }
     expect(after.filter((t) => t.runId === 'resumed')).toHaveLength(8 - before.length);
+  }, 240_000);
+
+  test('one process or two: the same trials give the same numbers', async () => {
+    const sequential = join(dir, 'sequential.db');
+    await run('sequential', { workers: 1, storePath: sequential });
+    const s = openStore(sequential, { readonly: true, create: false });
+    const one = s.listTrials({ status: 'completed' });
+    s.close();
+    const two = completed();
+    expect(one).toHaveLength(8);
+    for (const t of one) {
+      const other = two.find((x) => x.trialKey === t.trialKey)!;
+      expect(other.genotype).toBe(t.genotype);
+      expect(other.accuracy).toBe(t.accuracy);
+      expect(other.poisonHash).toBe(t.poisonHash);
+    }
   }, 240_000);
 });

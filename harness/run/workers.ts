@@ -1,0 +1,82 @@
+/**
+ * Trials of a matrix in parallel processes. TF.js on wasm uses one core, so a 2-core machine runs
+ * two trials at once. Workers share the store (WAL, one transaction per trial), the random baseline
+ * and retrained accuracies come from its cache, and every trial is determined by its seed, so the
+ * results equal a sequential run's.
+ */
+import { spawn } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { availableParallelism, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createInterface } from 'node:readline';
+import { fileURLToPath } from 'node:url';
+import type { RunContextOptions } from './context.js';
+import type { TrialPlan } from './trial.js';
+
+/** What a worker reports. */
+export type WorkerMessage =
+  | { type: 'log'; message: string }
+  | { type: 'done'; plan: TrialPlan; trialKey: string; status: 'completed' | 'errored'; accuracy: number | null; deltaImprovement: number | null; error: string | null }
+  | { type: 'fatal'; error: string };
+
+/** Worker count: NASPOISON_WORKERS, else the number of cores (at most 8). */
+export function defaultWorkerCount(): number {
+  const env = process.env.NASPOISON_WORKERS;
+  if (env !== undefined && env !== '') {
+    const n = Number(env);
+    if (!Number.isInteger(n) || n < 1) throw new Error(`NASPOISON_WORKERS must be a positive integer, got "${env}"`);
+    return n;
+  }
+  return Math.max(1, Math.min(8, availableParallelism()));
+}
+
+const WORKER = fileURLToPath(new URL('./trial-worker.ts', import.meta.url));
+
+/**
+ * Runs `plans` split round-robin over `workers` processes; calls `onMessage` for each message as
+ * it arrives. Resolves when all workers exit; rejects naming the worker when one fails.
+ */
+export async function runPlansInWorkers(
+  plans: readonly TrialPlan[],
+  options: RunContextOptions,
+  workers: number,
+  onMessage: (message: WorkerMessage, worker: number) => void,
+): Promise<void> {
+  const dir = mkdtempSync(join(tmpdir(), 'naspoison-workers-'));
+  const tsx = import.meta.resolve('tsx');
+  try {
+    const shares = Array.from({ length: workers }, (_, w) => plans.filter((_, i) => i % workers === w));
+    await Promise.all(
+      shares.map(
+        (share, w) =>
+          new Promise<void>((resolve, reject) => {
+            const file = join(dir, `worker-${w}.json`);
+            writeFileSync(file, JSON.stringify({ plans: share, options: { ...options, log: undefined } }));
+            const child = spawn(process.execPath, ['--import', tsx, WORKER, file], { stdio: ['pipe', 'pipe', 'pipe'], env: process.env });
+            let stderr = '';
+            let fatal: string | undefined;
+            child.stderr.on('data', (chunk: Buffer) => {
+              stderr = (stderr + chunk.toString()).slice(-4000);
+            });
+            createInterface({ input: child.stdout }).on('line', (line) => {
+              let message: WorkerMessage;
+              try {
+                message = JSON.parse(line) as WorkerMessage;
+              } catch {
+                message = { type: 'log', message: line };
+              }
+              if (message.type === 'fatal') fatal = message.error;
+              onMessage(message, w + 1);
+            });
+            child.on('error', reject);
+            child.on('exit', (code, signal) => {
+              if (code === 0) resolve();
+              else reject(new Error(`trial worker ${w + 1} ${signal ? `was killed (${signal})` : `exited with ${code}`}: ${fatal ?? stderr.trim().split('\n').slice(-3).join(' | ')}`));
+            });
+          }),
+      ),
+    );
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
