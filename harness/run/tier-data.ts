@@ -23,7 +23,7 @@ export function loadTierData(data: TierData, source: DataSourceOptions = {}): Da
   const pair = loadDataset({
     name: data.dataset,
     ...(source.dataDir !== undefined ? { dataDir: source.dataDir } : {}),
-    ...(source.fixtureOnly ? { fixtureOnly: true } : {}),
+    ...(source.fixtureOnly || data.fixtureOnly ? { fixtureOnly: true } : {}),
   });
   const rng = new Rng(TIER_DATA_SEED);
   const reduced = { train: subset(pair.train, data.trainSubset, rng.child('train')), test: subset(pair.test, data.testSubset, rng.child('test')) };

@@ -15,6 +15,11 @@ export interface TierData {
   trainSubset: number | null;
   /** Stratified test subset (null: all of it). */
   testSubset: number | null;
+  /**
+   * Always use the committed Fashion-MNIST subset, even where the full set is installed, so the
+   * tier gives the same numbers on every machine (the smoke tier). A --data-dir still wins.
+   */
+  fixtureOnly?: boolean;
 }
 
 /** One P-DARTS stage: cells per NB201 stage, ops kept per edge, skip-connect dropout at its start. */
