@@ -9,7 +9,7 @@
 import * as tf from '@tensorflow/tfjs';
 import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
 import { initBackend, type BackendName } from './backend.js';
-import { convGeometry, type ConvGeometry } from './kernels/conv-geometry.js';
+import { convGeometry, poolGeometry, type ConvGeometry } from './kernels/conv-geometry.js';
 import { Rng } from './rng.js';
 
 /**
@@ -199,26 +199,7 @@ export function conv2dBackpropInputRef(dy: ArrayLike<number>, w: ArrayLike<numbe
 }
 
 /** Geometry of a 2-D average pool, padding resolved as tfjs does. */
-export function poolGeometryOf(xShape: readonly number[], filter: number | [number, number], strides: number | [number, number], pad: 'same' | 'valid'): ConvGeometry {
-  const info = tf.backend_util.computePool2DInfo(xShape as [number, number, number, number], filter, strides, 1, pad);
-  return {
-    batch: info.batchSize,
-    inH: info.inHeight,
-    inW: info.inWidth,
-    inC: info.inChannels,
-    outH: info.outHeight,
-    outW: info.outWidth,
-    outC: info.outChannels,
-    kH: info.filterHeight,
-    kW: info.filterWidth,
-    strideH: info.strideHeight,
-    strideW: info.strideWidth,
-    padTop: info.padInfo.top,
-    padLeft: info.padInfo.left,
-    padBottom: info.padInfo.bottom,
-    padRight: info.padInfo.right,
-  };
-}
+export const poolGeometryOf = poolGeometry;
 
 /**
  * Float64 average pool that excludes padding from each window's count (TF semantics and PyTorch's

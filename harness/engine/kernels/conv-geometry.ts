@@ -39,6 +39,11 @@ export function convGeometry(
     pad,
     dimRoundingMode,
   );
+  return geometryOf(info);
+}
+
+/** The geometry of a tfjs Conv2DInfo (which computePool2DInfo also returns). */
+export function geometryOf(info: backend_util.Conv2DInfo): ConvGeometry {
   return {
     batch: info.batchSize,
     inH: info.inHeight,
@@ -56,4 +61,9 @@ export function convGeometry(
     padBottom: info.padInfo.bottom,
     padRight: info.padInfo.right,
   };
+}
+
+/** Geometry of a 2-D pool, padding resolved as tfjs does. */
+export function poolGeometry(xShape: readonly number[], filter: number | [number, number], strides: number | [number, number], pad: 'same' | 'valid'): ConvGeometry {
+  return geometryOf(backend_util.computePool2DInfo(xShape as [number, number, number, number], filter, strides, 1, pad));
 }
