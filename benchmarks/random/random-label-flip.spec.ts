@@ -1,0 +1,13 @@
+// Random search × random label flipping: the harness's own control. Random search never looks at
+// the data and every found cell is retrained on clean data, so no poison can reach its accuracy; a
+// significant drop here would mean poisoned data leaked into retraining or testing.
+import { describe, expect, test } from 'vitest';
+import { poisoningMatrix } from '../../harness/spec/index.js';
+
+describe('Random search × random label flipping (harness control)', () => {
+  const m = poisoningMatrix({ nas: 'random', attack: 'random-label-flip', budgets: [0.5] });
+
+  test('poison cannot reach an architecture chosen without data', () => {
+    expect(m.cell(0.5).accuracy).not.toBeSignificantlyBelow(m.control.accuracy);
+  });
+});
