@@ -4,11 +4,29 @@
  * *output*, which is not connected to the input on the tape, so a derivative of such a gradient
  * silently misses a term. These versions recompute from the input. Conv2DBackpropFilter and
  * AvgPoolGrad get the gradients tfjs lacks (both are linear in their non-shape inputs), and Equal
- * the zero gradient that second order through tf.max / tf.logSumExp needs.
+ * the zero gradient that second order through tf.max / tf.logSumExp needs. Relu keeps tfjs's formula
+ * but runs as one kernel on wasm when nothing records the backward pass.
  */
 import * as tf from '@tensorflow/tfjs';
+import { RELU_GRAD } from './kernels/relu-grad.js';
 
 const fixes: tf.GradConfig[] = [
+  {
+    // tfjs: dy·cast(step(x)), three launches. On wasm, when this backward pass is not itself
+    // recorded (no second order wanted), the same values from one fused kernel (kernels/relu-grad.ts).
+    kernelName: 'Relu',
+    inputsToSave: ['x'],
+    gradFunc: (dy, saved) => {
+      const x = saved[0]!;
+      const d = dy as tf.Tensor;
+      return {
+        x: () =>
+          tf.getBackend() === 'wasm' && tf.engine().state.gradientDepth === 0 && x.dtype === 'float32' && d.dtype === 'float32'
+            ? (tf.engine().runKernel(RELU_GRAD, { dy: d, x }) as tf.Tensor)
+            : tf.mul(d, tf.cast(tf.step(x), 'float32')),
+      };
+    },
+  },
   {
     kernelName: 'Exp',
     inputsToSave: ['x'],

@@ -4,7 +4,7 @@ import { ParamStore, type ForwardContext } from '../engine/nn.js';
 import type { Rng } from '../engine/rng.js';
 import type { Nb201Genotype } from './genotype.js';
 import { buildMacro, type MacroConfig } from './macro.js';
-import { buildOperation, sumTerms, type Layer } from './operations.js';
+import { applyLayer, buildOperation, sumTerms, type Layer } from './operations.js';
 import { NB201_EDGES } from './ops.js';
 
 /** A built network and the variables it owns. */
@@ -19,10 +19,12 @@ function genotypeCell(store: ParamStore, genotype: Nb201Genotype, channels: numb
   const edges = NB201_EDGES.map((edge, e) => ({ ...edge, layer: buildOperation(store, genotype[e]!, channels, true) }));
   return (x, ctx) => {
     const nodes: tf.Tensor4D[] = [x];
+    // relu(node) once per node for all the ReLU-Conv-BN ops that read it.
+    const relus = new Map<tf.Tensor4D, tf.Tensor4D>();
     for (let to = 1; to <= 3; to++) {
       const terms: tf.Tensor4D[] = [];
       for (const edge of edges) {
-        if (edge.to === to && edge.layer) terms.push(edge.layer(nodes[edge.from]!, ctx));
+        if (edge.to === to && edge.layer) terms.push(applyLayer(edge.layer, nodes[edge.from]!, ctx, relus));
       }
       nodes.push(sumTerms(terms, x));
     }

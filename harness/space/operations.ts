@@ -7,8 +7,29 @@ import * as tf from '@tensorflow/tfjs';
 import { batchNormLayer, conv2dLayer, type ForwardContext, type ParamStore } from '../engine/nn.js';
 import type { Nb201Op } from './ops.js';
 
-/** A layer of the network: NHWC in, NHWC out. */
-export type Layer = (x: tf.Tensor4D, ctx: ForwardContext) => tf.Tensor4D;
+/**
+ * A layer of the network: NHWC in, NHWC out. Layers that begin with a ReLU (ReLU → Conv → BN) also
+ * expose the rest of themselves as `afterRelu`, so a cell can compute relu(node) once for all the
+ * ops that read the node ({@link applyLayer}).
+ */
+export type Layer = ((x: tf.Tensor4D, ctx: ForwardContext) => tf.Tensor4D) & {
+  afterRelu?: (rx: tf.Tensor4D, ctx: ForwardContext) => tf.Tensor4D;
+};
+
+/**
+ * Applies `layer` to `x`, taking relu(x) from `relus` (or computing and storing it there) when the
+ * layer starts with a ReLU. `relus` must live for one forward pass of one cell only, so every use
+ * of a shared relu is recorded on the same tape.
+ */
+export function applyLayer(layer: Layer, x: tf.Tensor4D, ctx: ForwardContext, relus: Map<tf.Tensor4D, tf.Tensor4D>): tf.Tensor4D {
+  if (layer.afterRelu === undefined) return layer(x, ctx);
+  let rx = relus.get(x);
+  if (rx === undefined) {
+    rx = tf.relu(x);
+    relus.set(x, rx);
+  }
+  return layer.afterRelu(rx, ctx);
+}
 
 /** ReLU → Conv(k, stride, pad) → BN. */
 export function reluConvBn(
@@ -22,7 +43,8 @@ export function reluConvBn(
 ): Layer {
   const conv = conv2dLayer(store, inC, outC, kernel, stride, padding);
   const bn = batchNormLayer(store, outC, { affine });
-  return (x, ctx) => bn(conv(tf.relu(x)), ctx);
+  const afterRelu = (rx: tf.Tensor4D, ctx: ForwardContext): tf.Tensor4D => bn(conv(rx), ctx);
+  return Object.assign((x: tf.Tensor4D, ctx: ForwardContext) => afterRelu(tf.relu(x), ctx), { afterRelu });
 }
 
 /**

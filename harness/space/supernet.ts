@@ -9,7 +9,7 @@ import { deriveSeed, type Rng } from '../engine/rng.js';
 import { makeGenotype, type Nb201Genotype } from './genotype.js';
 import { buildMacro, type MacroConfig } from './macro.js';
 import type { Network } from './network.js';
-import { buildOperation, sumTerms, type Layer } from './operations.js';
+import { applyLayer, buildOperation, sumTerms, type Layer } from './operations.js';
 import { NB201_EDGES, NB201_NUM_EDGES, NB201_OPS, type Nb201Op } from './ops.js';
 
 export interface SupernetConfig extends MacroConfig {
@@ -70,6 +70,8 @@ export function buildSupernet(config: SupernetConfig, rng: Rng): Supernet {
     }));
     return (x, ctx) => {
       const nodes: tf.Tensor4D[] = [x];
+      // relu(node) once per node for all the ReLU-Conv-BN ops that read it.
+      const relus = new Map<tf.Tensor4D, tf.Tensor4D>();
       for (let to = 1; to <= 3; to++) {
         const terms: tf.Tensor4D[] = [];
         edges.forEach((edge, e) => {
@@ -78,7 +80,7 @@ export function buildSupernet(config: SupernetConfig, rng: Rng): Supernet {
           const weights = currentWeights[e];
           edge.ops.forEach(({ op, layer }, k) => {
             if (!layer) return;
-            let out = layer(input, ctx);
+            let out = applyLayer(layer, input, ctx, relus);
             if (op === 'skip_connect' && ctx.training && state.skipDropout > 0) {
               out = <tf.Tensor4D>tf.dropout(out, state.skipDropout, undefined, deriveSeed(rng.seed, 'skip-dropout', dropoutCall++));
             }

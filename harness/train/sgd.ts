@@ -8,6 +8,7 @@
  * device backends (webgpu, tensorflow) it runs as tensor ops, so nothing is read back.
  */
 import * as tf from '@tensorflow/tfjs';
+import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
 
 export interface SgdOptions {
   momentum: number;
@@ -18,6 +19,15 @@ export interface SgdOptions {
 function onHost(): boolean {
   const name = tf.getBackend();
   return name === 'wasm' || name === 'cpu';
+}
+
+/**
+ * A float32 tensor's values for reading: on wasm a view of the heap (no copy, no engine readSync;
+ * valid until the next allocation), elsewhere dataSync.
+ */
+function readValues(t: tf.Tensor): Float32Array {
+  if (t.dtype === 'float32' && tf.getBackend() === 'wasm') return (tf.backend() as unknown as BackendWasm).typedArrayFromHeap(t) as Float32Array;
+  return t.dataSync() as Float32Array;
 }
 
 export class Sgd {
@@ -40,8 +50,9 @@ export class Sgd {
     for (const v of variables) {
       const grad = grads.get(v);
       if (grad === undefined) continue;
-      const w = v.dataSync() as Float32Array;
-      const g = grad.dataSync() as Float32Array;
+      // Both views are read before the new tensor is allocated (which may move the wasm heap).
+      const w = readValues(v);
+      const g = readValues(grad);
       const next = new Float32Array(w.length);
       let buffer = this.hostBuffers.get(v);
       const first = buffer === undefined;
@@ -100,7 +111,7 @@ export function globalGradientScale(grads: Iterable<tf.Tensor>, maxNorm: number)
   let sumSquares = 0;
   if (onHost()) {
     for (const g of grads) {
-      const values = g.dataSync();
+      const values = readValues(g);
       for (let i = 0; i < values.length; i++) sumSquares += values[i]! * values[i]!;
     }
   } else {

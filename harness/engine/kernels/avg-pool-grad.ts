@@ -24,6 +24,23 @@ function windowCounts(outSize: number, inSize: number, k: number, stride: number
   return counts;
 }
 
+/** The [1, OH, OW, C] map of 1/(rows[h]·cols[w]) (small: one image). */
+function inverseCounts(backend: BackendWasm, OH: number, OW: number, C: number, rows: Float32Array, cols: Float32Array): TensorInfo {
+  const map = allocate(backend, [1, OH, OW, C]);
+  const m = heap(backend, map);
+  for (let h = 0, i = 0; h < OH; h++) {
+    for (let w = 0; w < OW; w++) {
+      const inv = 1 / (rows[h]! * cols[w]!);
+      for (let c = 0; c < C; c++) m[i++] = inv;
+    }
+  }
+  return map;
+}
+
+function isPowerOfTwo(k: number): boolean {
+  return k > 0 && (k & (k - 1)) === 0;
+}
+
 /** Which algorithm {@link avgPoolGradWasm} uses for a pool geometry (exposed for tests). */
 export function avgPoolGradPath(info: backend_util.Conv2DInfo): 'depthwise-conv' | 'upsample' | 'scatter' {
   const { inHeight: H, inWidth: W, outHeight: OH, outWidth: OW, filterHeight: kH, filterWidth: kW, strideHeight: sH, strideWidth: sW } = info;
@@ -48,18 +65,13 @@ export function avgPoolGradWasm(args: {
   if (path === 'depthwise-conv') {
     const rows = windowCounts(OH, H, kH, 1, top);
     const cols = windowCounts(OW, W, kW, 1, left);
-    const scaled = allocate(backend, [N, OH, OW, C]);
+    // dy/count as one wasm Multiply by a [1, OH, OW, C] map of 1/count, broadcast over the batch
+    // only (XNNPACK's fast path): a JS pass, or a [1, OH, OW, 1] map (a short inner broadcast),
+    // cost as much as the depthwise conv itself.
+    const inv = inverseCounts(backend, OH, OW, C, rows, cols);
+    const scaled = callKernel(backend, 'Multiply', { a: dy, b: inv });
+    release(backend, inv);
     const ones = allocate(backend, [kH, kW, C, 1]);
-    const d = heap(backend, dy);
-    const s = heap(backend, scaled);
-    for (let n = 0, i = 0; n < N; n++) {
-      for (let h = 0; h < OH; h++) {
-        for (let w = 0; w < OW; w++) {
-          const inv = 1 / (rows[h]! * cols[w]!);
-          for (let c = 0; c < C; c++, i++) s[i] = d[i]! * inv;
-        }
-      }
-    }
     heap(backend, ones).fill(1);
     // Flipping the window is a no-op for an all-ones filter, so the forward depthwise conv with the
     // pool's own padding is the transpose we need.
@@ -71,6 +83,17 @@ export function avgPoolGradWasm(args: {
       dimRoundingMode: undefined,
     });
     release(backend, scaled, ones);
+    return dx;
+  }
+
+  if (path === 'upsample' && isPowerOfTwo(kH) && isPowerOfTwo(kW)) {
+    // dy·(1/k²) on the small side, then wasm's nearest-neighbour resize (C++, ~2× faster than the
+    // JS loop below); with power-of-two factors both are exact: source row floor(h·(1/kH)) = ⌊h/kH⌋.
+    const inv = allocate(backend, []);
+    heap(backend, inv)[0] = 1 / (kH * kW);
+    const scaled = callKernel(backend, 'Multiply', { a: dy, b: inv });
+    const dx = callKernel(backend, 'ResizeNearestNeighbor', { images: scaled }, { alignCorners: false, halfPixelCenters: false, size: [H, W] });
+    release(backend, inv, scaled);
     return dx;
   }
 

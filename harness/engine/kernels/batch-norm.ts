@@ -38,9 +38,24 @@ export function batchNormTrainWasm(args: {
   const st = heap(backend, stats);
   const scale = new Float64Array(C);
   const offset = new Float64Array(C);
-  for (let c = 0; c < C; c++) {
-    // One channel at a time with scalar accumulators: ~3× faster in V8 than a row-major loop
-    // over per-channel arrays.
+  // Shifted sums per channel (sum[c], sq[c]): four channels per pass with scalar accumulators
+  // where C allows (one pass per channel is ~3× faster in V8 than a row-major loop over
+  // per-channel arrays, and four per pass read each cache line a quarter as often).
+  const sums = new Float64Array(C);
+  const sqs = new Float64Array(C);
+  const wide = C - (C % 4);
+  for (let c = 0; c < wide; c += 4) {
+    const h0 = x[c]!, h1 = x[c + 1]!, h2 = x[c + 2]!, h3 = x[c + 3]!;
+    let s0 = 0, s1 = 0, s2 = 0, s3 = 0, q0 = 0, q1 = 0, q2 = 0, q3 = 0;
+    for (let i = c; i < total; i += C) {
+      const v0 = x[i]! - h0, v1 = x[i + 1]! - h1, v2 = x[i + 2]! - h2, v3 = x[i + 3]! - h3;
+      s0 += v0; s1 += v1; s2 += v2; s3 += v3;
+      q0 += v0 * v0; q1 += v1 * v1; q2 += v2 * v2; q3 += v3 * v3;
+    }
+    sums[c] = s0; sums[c + 1] = s1; sums[c + 2] = s2; sums[c + 3] = s3;
+    sqs[c] = q0; sqs[c + 1] = q1; sqs[c + 2] = q2; sqs[c + 3] = q3;
+  }
+  for (let c = wide; c < C; c++) {
     const shift = x[c]!;
     let sum = 0;
     let sq = 0;
@@ -49,6 +64,13 @@ export function batchNormTrainWasm(args: {
       sum += v;
       sq += v * v;
     }
+    sums[c] = sum;
+    sqs[c] = sq;
+  }
+  for (let c = 0; c < C; c++) {
+    const shift = x[c]!;
+    const sum = sums[c]!;
+    const sq = sqs[c]!;
     const m = sum / M;
     const variance = Math.max(0, sq / M - m * m);
     const mean = shift + m;
@@ -85,7 +107,22 @@ export function batchNormGradWasm(args: {
   const e = new Float64Array(C);
   const dg = heap(backend, dGamma);
   const db = heap(backend, dBeta);
-  for (let c = 0; c < C; c++) {
+  // Σ dy and Σ dy·(x − mean) per channel, four channels per pass where C allows.
+  const sumsDy = new Float64Array(C);
+  const sumsDyC = new Float64Array(C);
+  const wide = C - (C % 4);
+  for (let c = 0; c < wide; c += 4) {
+    const m0 = st[c]!, m1 = st[c + 1]!, m2 = st[c + 2]!, m3 = st[c + 3]!;
+    let s0 = 0, s1 = 0, s2 = 0, s3 = 0, p0 = 0, p1 = 0, p2 = 0, p3 = 0;
+    for (let i = c; i < total; i += C) {
+      const v0 = d[i]!, v1 = d[i + 1]!, v2 = d[i + 2]!, v3 = d[i + 3]!;
+      s0 += v0; s1 += v1; s2 += v2; s3 += v3;
+      p0 += v0 * (x[i]! - m0); p1 += v1 * (x[i + 1]! - m1); p2 += v2 * (x[i + 2]! - m2); p3 += v3 * (x[i + 3]! - m3);
+    }
+    sumsDy[c] = s0; sumsDy[c + 1] = s1; sumsDy[c + 2] = s2; sumsDy[c + 3] = s3;
+    sumsDyC[c] = p0; sumsDyC[c + 1] = p1; sumsDyC[c + 2] = p2; sumsDyC[c + 3] = p3;
+  }
+  for (let c = wide; c < C; c++) {
     const mean = st[c]!;
     let sumDy = 0;
     let sumDyC = 0;
@@ -94,6 +131,13 @@ export function batchNormGradWasm(args: {
       sumDy += v;
       sumDyC += v * (x[i]! - mean);
     }
+    sumsDy[c] = sumDy;
+    sumsDyC[c] = sumDyC;
+  }
+  for (let c = 0; c < C; c++) {
+    const sumDy = sumsDy[c]!;
+    const sumDyC = sumsDyC[c]!;
+    const mean = st[c]!;
     const inv = st[2 * C + c]!;
     const sc = inv * g[c]!;
     a[c] = sc;

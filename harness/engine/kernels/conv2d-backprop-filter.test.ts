@@ -28,12 +28,12 @@ interface Case {
   strides: number | [number, number];
   pad: Padding;
   /** The algorithm the kernel must pick without forcing (asserted when given). */
-  path?: 'swapped-conv' | 'im2col';
+  path?: 'swapped-conv' | 'flipped-conv' | 'im2col';
 }
 
 const CASES: Case[] = [
   { name: '1×1 s1 valid, 1 channel', x: [1, 5, 5, 1], filter: [1, 1, 1, 1], strides: 1, pad: 'valid', path: 'swapped-conv' },
-  { name: '3×3 s1 same', x: [2, 7, 7, 3], filter: [3, 3, 3, 4], strides: 1, pad: 'same', path: 'swapped-conv' },
+  { name: '3×3 s1 same', x: [2, 7, 7, 3], filter: [3, 3, 3, 4], strides: 1, pad: 'same', path: 'flipped-conv' },
   { name: '3×3 s2 same, odd size (pad 1/1)', x: [3, 9, 9, 4], filter: [3, 3, 4, 5], strides: 2, pad: 'same', path: 'swapped-conv' },
   { name: '3×3 s2 same, even size (pad 0/1)', x: [2, 8, 8, 3], filter: [3, 3, 3, 2], strides: 2, pad: 'same', path: 'swapped-conv' },
   { name: '3×3 s2 valid, even size (last row unread)', x: [2, 8, 8, 3], filter: [3, 3, 3, 6], strides: 2, pad: 'valid', path: 'im2col' },
@@ -41,7 +41,7 @@ const CASES: Case[] = [
   { name: '3×3 s2 explicit 1, even size (NB201 reduction)', x: [4, 6, 6, 5], filter: [3, 3, 5, 5], strides: 2, pad: P1, path: 'swapped-conv' },
   { name: '3×3 s2 explicit 1, odd size', x: [2, 7, 7, 2], filter: [3, 3, 2, 4], strides: 2, pad: P1, path: 'swapped-conv' },
   { name: '3×3 s1 explicit 1', x: [2, 5, 5, 3], filter: [3, 3, 3, 3], strides: 1, pad: P1, path: 'swapped-conv' },
-  { name: '5×5 s1 same', x: [3, 11, 11, 6], filter: [5, 5, 6, 8], strides: 1, pad: 'same', path: 'swapped-conv' },
+  { name: '5×5 s1 same', x: [3, 11, 11, 6], filter: [5, 5, 6, 8], strides: 1, pad: 'same', path: 'flipped-conv' },
   { name: '5×5 s2 valid (last row unread)', x: [2, 12, 12, 4], filter: [5, 5, 4, 3], strides: 2, pad: 'valid', path: 'im2col' },
   { name: '5×5 s2 same, odd size', x: [1, 13, 13, 2], filter: [5, 5, 2, 2], strides: 2, pad: 'same', path: 'swapped-conv' },
   { name: '5×5 s1 explicit 1', x: [2, 10, 10, 3], filter: [5, 5, 3, 4], strides: 1, pad: P1, path: 'swapped-conv' },
@@ -49,7 +49,7 @@ const CASES: Case[] = [
   { name: '3×3 s2 explicit 0/0 top/bottom, even size (last row unread)', x: [1, 8, 6, 3], filter: [3, 3, 3, 2], strides: 2, pad: [[0, 0], [0, 0], [1, 1], [0, 0]], path: 'im2col' },
   { name: '3×3 s1 same, 17×17, 12 channels', x: [1, 17, 17, 12], filter: [3, 3, 12, 12], strides: 1, pad: 'same', path: 'swapped-conv' },
   { name: '3×3 s2 explicit 1, batch 8, 16×16', x: [8, 16, 16, 8], filter: [3, 3, 8, 8], strides: 2, pad: P1, path: 'swapped-conv' },
-  { name: '1×1 s1 valid, batch 8', x: [8, 16, 16, 8], filter: [1, 1, 8, 12], strides: 1, pad: 'valid', path: 'swapped-conv' },
+  { name: '1×1 s1 valid, batch 8', x: [8, 16, 16, 8], filter: [1, 1, 8, 12], strides: 1, pad: 'valid', path: 'flipped-conv' },
   { name: '1×1 s2 valid, odd size', x: [2, 9, 9, 3], filter: [1, 1, 3, 2], strides: 2, pad: 'valid', path: 'swapped-conv' },
   { name: '1×1 s2 valid, even size (last row unread)', x: [2, 8, 8, 3], filter: [1, 1, 3, 2], strides: 2, pad: 'valid', path: 'im2col' },
   { name: '1×1 s1 explicit 1 (PyTorch padding=1)', x: [2, 7, 7, 2], filter: [1, 1, 2, 3], strides: 1, pad: P1, path: 'swapped-conv' },
@@ -58,6 +58,13 @@ const CASES: Case[] = [
   { name: '3×3 s2 asymmetric explicit padding', x: [2, 6, 9, 2], filter: [3, 3, 2, 2], strides: 2, pad: [[0, 0], [0, 2], [1, 0], [0, 0]] },
   { name: '3×3 s1 same, 1 → 12 channels', x: [2, 6, 6, 1], filter: [3, 3, 1, 12], strides: 1, pad: 'same' },
   { name: '3×3 s1 same, 12 → 1 channels', x: [2, 6, 6, 12], filter: [3, 3, 12, 1], strides: 1, pad: 'same' },
+  { name: '3×3 s1 valid, 2 → 5 channels', x: [2, 8, 8, 2], filter: [3, 3, 2, 5], strides: 1, pad: 'valid', path: 'flipped-conv' },
+  { name: '2×2 s1 same (padding after only), 2 → 6 channels', x: [2, 6, 6, 2], filter: [2, 2, 2, 6], strides: 1, pad: 'same', path: 'flipped-conv' },
+  // H_out·W_out·N = 1024: the swapped/flipped conv runs on N + 1 images (one of zeros).
+  { name: '3×3 s1 same, batch 64, 4×4, 8 channels (padded batch)', x: [64, 4, 4, 8], filter: [3, 3, 8, 8], strides: 1, pad: 'same', path: 'swapped-conv' },
+  { name: '3×3 s1 same, batch 64, 4×4, 1 → 8 channels (stem, padded batch)', x: [64, 4, 4, 1], filter: [3, 3, 1, 8], strides: 1, pad: 'same', path: 'flipped-conv' },
+  { name: '1×1 s1 valid, batch 64, 4×4, 4 → 8 channels (padded batch)', x: [64, 4, 4, 4], filter: [1, 1, 4, 8], strides: 1, pad: 'valid', path: 'flipped-conv' },
+  { name: '3×3 s2 explicit 1, batch 64, 8×8 → 4×4 (padded batch)', x: [64, 8, 8, 4], filter: [3, 3, 4, 8], strides: 2, pad: P1, path: 'swapped-conv' },
 ];
 
 interface Inputs {
@@ -110,9 +117,9 @@ describe('Conv2DBackpropFilter on wasm matches the cpu backend', () => {
     expect(relativeError(im2col[i]!, reference[i]!)).toBeLessThan(FLOAT32_TOLERANCE);
   });
 
-  it('covers both algorithms without forcing', () => {
+  it('covers the three algorithms without forcing', () => {
     const paths = new Set(CASES.map((c) => backpropFilterPath(geometryOf(c.x, c.filter, c.strides, c.pad))));
-    expect([...paths].sort()).toEqual(['im2col', 'swapped-conv']);
+    expect([...paths].sort()).toEqual(['flipped-conv', 'im2col', 'swapped-conv']);
   });
 });
 

@@ -9,6 +9,7 @@ import { batchNormGradWasmConfig, batchNormTrainWasmConfig } from './batch-norm.
 import { conv2dBackpropFilterWasmConfig } from './conv2d-backprop-filter.js';
 import { conv2dBackpropInputWasmConfig } from './conv2d-backprop-input.js';
 import { identityWasmConfig } from './identity.js';
+import { reluGradWasmConfig } from './relu-grad.js';
 
 export const WASM_KERNELS: readonly tf.KernelConfig[] = [
   conv2dBackpropFilterWasmConfig,
@@ -17,6 +18,7 @@ export const WASM_KERNELS: readonly tf.KernelConfig[] = [
   identityWasmConfig,
   batchNormTrainWasmConfig,
   batchNormGradWasmConfig,
+  reluGradWasmConfig,
 ];
 
 /** Replacements of cpu kernels whose results are wrong. */
