@@ -38,6 +38,8 @@ const CASES: Case[] = [
   { name: '2×2 s1 same (padding after only)', x: [2, 6, 6, 2], filter: 2, strides: 1, pad: 'same', path: 'depthwise-conv' },
   { name: '2×2 s2 valid (NB201 reduction shortcut)', x: [4, 8, 8, 4], filter: 2, strides: 2, pad: 'valid', path: 'upsample' },
   { name: '2×2 s2 valid, 16×16, 12 channels', x: [2, 16, 16, 12], filter: 2, strides: 2, pad: 'valid', path: 'upsample' },
+  { name: '4×4 s4 valid (power-of-two upsample in wasm)', x: [2, 8, 8, 3], filter: 4, strides: 4, pad: 'valid', path: 'upsample' },
+  { name: '3×3 s3 valid (upsample in JS: not a power of two)', x: [2, 9, 9, 5], filter: 3, strides: 3, pad: 'valid', path: 'upsample' },
   { name: '2×2 s2 valid, odd size (last row unread)', x: [2, 7, 7, 3], filter: 2, strides: 2, pad: 'valid', path: 'scatter' },
   { name: '3×3 s2 same (padded, overlapping)', x: [2, 8, 8, 3], filter: 3, strides: 2, pad: 'same', path: 'scatter' },
   { name: '3×3 s2 same, odd size', x: [2, 9, 9, 2], filter: 3, strides: 2, pad: 'same', path: 'scatter' },
