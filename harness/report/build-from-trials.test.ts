@@ -47,11 +47,21 @@ describe('building the results JSON from trial rows', () => {
     if (c?.comparison.state !== 'computed' || direct.state !== 'computed') throw new Error('unreachable');
     expect(c.comparison.p).toBeCloseTo(direct.p, 14);
     expect(c.comparison.mde).toBeCloseTo(direct.mde, 14);
-    const computed = results.comparisons.flatMap((x) => (x.comparison.state === 'computed' ? [x.comparison] : []));
+    const computed = results.comparisons.filter((x) => x.comparison.state === 'computed');
     expect(computed).toHaveLength(9);
-    const q = benjaminiHochberg(computed.map((x) => x.p));
-    computed.forEach((x, i) => expect(x.q).toBeCloseTo(q[i] as number, 14));
-    expect(results.run.family).toBe('all 9 computed comparisons of this run (the 3 with insufficient data have no p-value and are not counted)');
+    // ΔImp vs control is the accuracy hypothesis again (ΔImp = accuracy − a constant): BH by hand
+    // over the 6 distinct ones, and each ΔImp comparison carries its cell's accuracy q.
+    const distinct = computed.filter((x) => x.metric !== 'deltaImprovement');
+    expect(distinct).toHaveLength(6);
+    const q = benjaminiHochberg(distinct.map((x) => (x.comparison.state === 'computed' ? x.comparison.p : NaN)));
+    const qOf = new Map(distinct.map((x, i) => [`${x.cell}:${x.metric === 'accuracy' ? 'acc' : x.metric}`, q[i] as number]));
+    for (const x of computed) {
+      if (x.comparison.state !== 'computed') continue;
+      expect(x.comparison.q).toBeCloseTo(qOf.get(`${x.cell}:${x.metric === 'skipConnections' ? 'skipConnections' : 'acc'}`)!, 14);
+    }
+    expect(results.run.family).toBe(
+      'all 6 distinct hypotheses tested in this run (ΔImp and accuracy against the same control are one hypothesis: ΔImp is accuracy minus a constant); the 3 comparisons with insufficient data have no p-value and are not counted',
+    );
   });
 
   test('a poisoned cell without a clean control is an error that names the missing control', () => {

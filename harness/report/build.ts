@@ -6,7 +6,8 @@
  * @module
  */
 
-import { DEFAULT_ALPHA, DEFAULT_POWER, applyBenjaminiHochberg, welchOneSided } from '../stats/index.js';
+import { DEFAULT_ALPHA, DEFAULT_POWER, welchOneSided } from '../stats/index.js';
+import { familySize, hypothesisKey, qValuesByHypothesis } from './hypotheses.js';
 import type { Alternative, Comparison } from '../stats/index.js';
 import type { EnvironmentFingerprint, TrialRecord } from '../store/types.js';
 import { CLEAN_ATTACK, cellId, compareCells, controlOf, metricValues } from './cells.js';
@@ -165,9 +166,14 @@ export function buildRunResults(trials: readonly TrialRecord[], options: BuildOp
       planned.push({ id: `${cell.id}:${spec.metric}`, cell, control, spec, comparison: welchOneSided(a, b, spec.alternative, { alpha, power }) });
     }
   }
-  const corrected = applyBenjaminiHochberg(planned.map((p) => p.comparison));
+  const tests = planned.map((p) => ({
+    key: hypothesisKey(p.cell.id, p.spec.metric, p.spec.alternative),
+    p: p.comparison.state === 'computed' ? p.comparison.p : undefined,
+  }));
+  const q = qValuesByHypothesis(tests);
   const comparisons: ComparisonResult[] = planned.map((p, i) => {
-    const comparison = toResultsComparison(corrected[i] as Comparison);
+    const c = p.comparison;
+    const comparison = toResultsComparison(c.state === 'computed' ? { ...c, q: q[i]! } : c);
     return {
       id: p.id,
       cell: p.cell.id,
@@ -180,11 +186,12 @@ export function buildRunResults(trials: readonly TrialRecord[], options: BuildOp
     };
   });
 
-  const computedCount = comparisons.filter((c) => c.comparison.state === 'computed').length;
-  const excluded = comparisons.length - computedCount;
+  const hypotheses = familySize(tests);
+  const excluded = comparisons.filter((c) => c.comparison.state !== 'computed').length;
   const family =
     options.run.family ??
-    `all ${computedCount} computed comparisons of this run` + (excluded > 0 ? ` (the ${excluded} with insufficient data have no p-value and are not counted)` : '');
+    `all ${hypotheses} distinct hypotheses tested in this run (ΔImp and accuracy against the same control are one hypothesis: ΔImp is accuracy minus a constant)` +
+      (excluded > 0 ? `; the ${excluded} comparisons with insufficient data have no p-value and are not counted` : '');
   const tier = options.run.tier ?? uniform(trials.map((t) => t.tier), 'the tier', 'pass run.tier to label the run');
   const codeVersion = options.run.codeVersion ?? uniform(trials.map((t) => t.codeVersion), 'the code version', 'pass run.codeVersion to label the run');
   const environment: EnvironmentFingerprint =

@@ -4,6 +4,7 @@
  */
 import type { TrialRecord, TrialStore } from '../store/index.js';
 import { buildRunResults, type MetricSpec } from './build.js';
+import { harmDirection } from './hypotheses.js';
 import type { AssertionResult, RunResults } from './types.js';
 
 /** Version of the benchmark protocol (bump when the meaning of a stored number changes). */
@@ -19,9 +20,8 @@ interface MatrixEntry {
   tier: string;
   randomBaseline: { samples: number; mean: number; sd: number; recipe: string };
   dataset: { name: string; source: string; hash: string; trainSize: number; testSize: number; resolution: number };
+  recordedAt: string;
 }
-
-const HARM: Record<string, 'less' | 'greater'> = { skipConnections: 'greater', parameterFreeOps: 'greater', noneEdges: 'greater' };
 
 /** Runs recorded in the store that have matrices, newest last. */
 export function reportableRunIds(store: TrialStore): string[] {
@@ -50,18 +50,24 @@ export function runResultsFromStore(store: TrialStore, runId: string, options: {
   }
   const first = matrices[0]!;
   const tracked = [...new Set(matrices.flatMap((m) => m.tracked))];
-  const metrics: MetricSpec[] = tracked.map((metric) => ({ metric, alternative: HARM[metric] ?? 'less' }));
+  const metrics: MetricSpec[] = tracked.map((metric) => ({ metric, alternative: harmDirection(metric) }));
   const assertions: AssertionResult[] = store
     .listCached('run-assertion.v1')
     .map((e) => JSON.parse(e.valueJson) as AssertionResult & { runId: string })
     .filter((a) => a.runId === runId)
     .map(({ file, name, status, message }) => ({ file, name, status, message }));
   const run = store.getRun(runId);
+  // Stored trials are reused across commits (their keys hold every effective parameter, not the
+  // code version), so a resumed run may mix versions: name them all rather than refuse.
+  const versions = [...new Set(trials.map((t) => t.codeVersion))].sort();
+  const codeVersion = versions.length === 1 ? versions[0]! : `${run?.codeVersion ?? versions[versions.length - 1]!} (trials from ${versions.length} code versions: ${versions.join(', ')})`;
+  const recordedAt = matrices.map((m) => m.recordedAt).sort();
   return buildRunResults(trials, {
     protocolVersion: PROTOCOL_VERSION,
     run: {
       id: runId,
-      createdAt: run?.startedAt ?? new Date().toISOString(),
+      createdAt: run?.startedAt ?? recordedAt[0]!,
+      codeVersion,
       dataset: first.dataset,
       ...(run?.command ? { command: run.command } : {}),
       ...(options.title ? { title: options.title } : {}),

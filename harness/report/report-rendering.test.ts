@@ -33,11 +33,11 @@ describe('rendering a run into report.md, index.html and results.json', () => {
     const results = loadExampleResults();
     const md = renderMarkdown(results);
     const html = renderHtml(results);
-    expect(md).toContain('| pdarts | random-label-flip | 50% | none | 3 | 83.30 ± 1.21 | 0.95 ± 1.21 | −4.7 pp | 0.0050 | 0.023 | **significant** |');
-    expect(md).toContain('| pdarts | random-label-flip | 10% | none | 3 | 86.73 ± 0.86 | 4.38 ± 0.86 | −1.2 pp | 0.060 | 0.11 | not significant |');
+    expect(md).toContain('| pdarts | random-label-flip | 50% | none | 3 | 83.30 ± 1.21 | 0.95 ± 1.21 | −4.7 pp | 0.0050 | 0.030 | **significant** |');
+    expect(md).toContain('| pdarts | random-label-flip | 10% | none | 3 | 86.73 ± 0.86 | 4.38 ± 0.86 | −1.2 pp | 0.060 | 0.12 | not significant |');
     expect(md).toContain('| pdarts | clean | 0% | none | 3 | 87.97 ± 0.60 | 5.62 ± 0.60 | — | — | — | control |');
     expect(md).toContain('| pdarts | random-label-flip | 50% | loss-sanitisation | 1 (+2 errored) | 85.30 (n = 1) | 2.95 (n = 1) |');
-    for (const text of ['83.30 ± 1.21', '0.95 ± 1.21', '0.0050', '0.023', '87.97 ± 0.60']) expect(html).toContain(text);
+    for (const text of ['83.30 ± 1.21', '0.95 ± 1.21', '0.0050', '0.030', '87.97 ± 0.60']) expect(html).toContain(text);
     expect(html).toContain('<tr class="row-significant" id="cell-pdarts/random-label-flip/0.5/none">');
     expect(html).toContain('<span class="badge badge-significant">significant</span>');
   });
@@ -57,7 +57,7 @@ describe('rendering a run into report.md, index.html and results.json', () => {
       expect(doc).toContain('naspoison-protocol/0.1');
       expect(doc).toContain('α = 0.05');
       expect(doc).toContain('Benjamini–Hochberg');
-      expect(doc).toContain('all 9 computed comparisons of this run');
+      expect(doc).toContain('all 6 distinct hypotheses tested in this run');
       expect(doc).toContain('ΔImp = 0 means the search was no better than drawing an architecture at random');
     }
   });
@@ -67,7 +67,7 @@ describe('rendering a run into report.md, index.html and results.json', () => {
     for (const doc of [renderMarkdown(results), renderHtml(results)].map(readable)) {
       expect(doc).toContain("Insufficient data for ΔImp (n = 1 poisoned, 3 control; Welch's test needs at least 2 per arm): no verdict");
       expect(doc).toContain('with n = 3 per arm only a drop ≥ 1.9 pp would have been detected with 80% power.');
-      expect(doc).toContain('ΔImp fell by 4.7 pp (q = 0.023, g = −3.9): significant.');
+      expect(doc).toContain('ΔImp fell by 4.7 pp (q = 0.030, g = −3.9): significant.');
     }
   });
 

@@ -125,12 +125,12 @@ describe('results consistency rules', () => {
 
   test('q-values must be the Benjamini–Hochberg adjustment of the run’s p-values, and verdicts must follow from q and α', () => {
     const broken = mutableCopy(loadExampleResults());
-    broken.comparisons[3].comparison.q = 0.01; // 10% accuracy: really q ≈ 0.108
-    broken.comparisons[7].verdict = 'not-significant'; // 50% ΔImp: q ≈ 0.023 ≤ 0.05
+    broken.comparisons[3].comparison.q = 0.01; // 10% accuracy: really q ≈ 0.120
+    broken.comparisons[7].verdict = 'not-significant'; // 50% ΔImp: q ≈ 0.030 ≤ 0.05
     expect(issuesOf(broken)).toEqual([
       '$.comparisons[3].verdict: is "not-significant" but q and α = 0.05 give "significant"',
       '$.comparisons[7].verdict: is "not-significant" but q and α = 0.05 give "significant"',
-      expect.stringMatching(/^\$\.comparisons\[3\]\.comparison\.q: is 0\.01 but Benjamini–Hochberg over the run's 9 p-values gives 0\.108/),
+      expect.stringMatching(/^\$\.comparisons\[3\]\.comparison\.q: is 0\.01 but Benjamini–Hochberg over the run's 6 distinct hypotheses gives 0\.120/),
     ]);
   });
 

@@ -10,7 +10,7 @@
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { Ajv2020, type ErrorObject } from 'ajv/dist/2020.js';
-import { benjaminiHochberg } from '../stats/index.js';
+import { familySize, hypothesisKey, qValuesByHypothesis } from './hypotheses.js';
 import { cellId, metricValues } from './cells.js';
 import { verdictOf } from './interpret.js';
 import type { CellResult, MetricSummary, ResultsIssue, RunResults } from './types.js';
@@ -156,7 +156,7 @@ function checkCells(results: RunResults, issues: ResultsIssue[]): Map<string, Ce
 function checkComparisons(results: RunResults, cells: Map<string, CellResult>, issues: ResultsIssue[]): void {
   const ids = new Set<string>();
   const { alpha } = results.run;
-  const computed: { index: number; p: number; q: number }[] = [];
+  const computed: { index: number; p: number; q: number; key: string }[] = [];
   results.comparisons.forEach((c, i) => {
     const path = `$.comparisons[${i}]`;
     if (ids.has(c.id)) issues.push({ path: `${path}.id`, message: `duplicates comparison "${c.id}"` });
@@ -184,14 +184,15 @@ function checkComparisons(results: RunResults, cells: Map<string, CellResult>, i
     }
     if (c.comparison.state === 'computed') {
       if (c.comparison.alpha !== alpha) issues.push({ path: `${path}.comparison.alpha`, message: `is ${c.comparison.alpha} but the run's α is ${alpha}` });
-      computed.push({ index: i, p: c.comparison.p, q: c.comparison.q });
+      computed.push({ index: i, p: c.comparison.p, q: c.comparison.q, key: hypothesisKey(c.cell, c.metric, c.alternative) });
     }
   });
-  const q = benjaminiHochberg(computed.map((c) => c.p));
+  const q = qValuesByHypothesis(computed);
+  const hypotheses = familySize(computed);
   computed.forEach((c, k) => {
     const expected = q[k] as number;
     if (!relativelyClose(c.q, expected)) {
-      issues.push({ path: `$.comparisons[${c.index}].comparison.q`, message: `is ${c.q} but Benjamini–Hochberg over the run's ${computed.length} p-values gives ${expected}` });
+      issues.push({ path: `$.comparisons[${c.index}].comparison.q`, message: `is ${c.q} but Benjamini–Hochberg over the run's ${hypotheses} distinct hypotheses gives ${expected}` });
     }
   });
 }

@@ -3,7 +3,7 @@ import { Rng } from '../engine/rng.js';
 import { welchOneSided } from '../stats/index.js';
 import { installMatchers, significance } from './matchers.js';
 import { poisoningMatrix } from './matrix.js';
-import { syntheticMatrix } from './test-utils.js';
+import { syntheticMatrix, syntheticTrial } from './test-utils.js';
 
 beforeAll(() => installMatchers());
 
@@ -49,6 +49,14 @@ describe('significance matchers', () => {
       expect(r.pass).toBe(false);
       expect(r.message).toContain('insufficient data');
     }
+  });
+
+  test('errored trials are named in the verdict, not silently dropped', () => {
+    const failed = { ...syntheticTrial('random-label-flip', 0.5, 2, 0), status: 'errored' as const, accuracy: null, deltaImprovement: null, error: 'pdarts: supernet training diverged (loss NaN)' };
+    const m = syntheticMatrix([0.5], { 'clean@0': 3, 'random-label-flip@0.5': 2 }, (_a, _b, i) => 80 + i, { errored: [failed] });
+    const r = passes(() => expect(m.cell(0.5).accuracy).toBeSignificantlyBelow(m.control.accuracy));
+    expect(r.pass).toBe(false);
+    expect(r.message).toContain('1 errored trial excluded; first: Acc at 50% random-label-flip (pdarts) trial #2: pdarts: supernet training diverged (loss NaN)');
   });
 
   test('q-values come from Benjamini–Hochberg over the matrix family, with ΔImp and accuracy counted once', () => {

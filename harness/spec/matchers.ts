@@ -46,8 +46,20 @@ export function significance(sample: MetricSample, reference: MetricSample, alte
   return { comparison: c, inFamily: false, significant: c.state === 'computed' && (c.q ?? c.p) < matrix.alpha, familySize: all.filter((x) => x.state === 'computed').length };
 }
 
+/** "2 errored trials excluded (first: …)" for the arms compared, or ''. */
+function erroredNote(samples: readonly MetricSample[]): string {
+  const errored = samples.flatMap((s) => s.matrix.erroredTrials(s.attack, s.budget).map((e) => ({ ...e, arm: s.label })));
+  if (errored.length === 0) return '';
+  const first = errored[0]!;
+  return ` [${errored.length} errored trial${errored.length === 1 ? '' : 's'} excluded; first: ${first.arm} trial #${first.trialIndex}: ${first.error}]`;
+}
+
 /** The sentence that states a verdict with its numbers. */
 export function describeVerdict(sample: MetricSample, reference: MetricSample, alternative: Alternative, v: SignificanceVerdict): string {
+  return describeComparison(sample, reference, alternative, v) + erroredNote([sample, reference]);
+}
+
+function describeComparison(sample: MetricSample, reference: MetricSample, alternative: Alternative, v: SignificanceVerdict): string {
   const c = v.comparison;
   const unit = metricUnit(sample.metric);
   const direction = alternative === 'less' ? 'below' : 'above';
@@ -76,7 +88,7 @@ function makeMatcher(name: 'toBeSignificantlyBelow' | 'toBeSignificantlyAbove', 
     // Insufficient data fails both the matcher and its negation: never a silent pass.
     const pass = verdict.comparison.state === 'insufficient-data' ? this.isNot : verdict.significant;
     const finalPass = this.isNot ? !pass : pass;
-    recordAssertion(received, {
+    recordAssertion(received, reference, name, this.isNot, {
       name: this.currentTestName ?? name,
       file: this.testPath ?? '',
       status: finalPass ? 'passed' : 'failed',
@@ -89,10 +101,16 @@ function makeMatcher(name: 'toBeSignificantlyBelow' | 'toBeSignificantlyAbove', 
   };
 }
 
-function recordAssertion(sample: MetricSample, a: { name: string; file: string; status: 'passed' | 'failed'; message: string }): void {
+function recordAssertion(
+  sample: MetricSample,
+  reference: MetricSample,
+  matcher: string,
+  isNot: boolean,
+  a: { name: string; file: string; status: 'passed' | 'failed'; message: string },
+): void {
   const context = sample.matrix.runContext();
   if (!context) return;
-  const key = `${context.runId}\u0000${a.file}\u0000${a.name}\u0000${sample.label}`;
+  const key = [context.runId, a.file, a.name, matcher, isNot ? 'not' : '', sample.label, reference.label].join('\u0000');
   context.store.putCached('run-assertion.v1', key, JSON.stringify({ runId: context.runId, ...a }), { runId: context.runId });
 }
 

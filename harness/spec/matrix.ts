@@ -4,11 +4,14 @@
  * once (from the store when they exist), and hands out metric samples for the matchers:
  * `m.cell(0.5).deltaImprovement`, `m.control.accuracy`, `m.cell(0.5).metric('skipConnections')`.
  */
+import { createHash } from 'node:crypto';
 import { beforeAll } from 'vitest';
+import { canonicalJson } from '../util/canonical-json.js';
 import { CLEAN } from '../attacks/index.js';
 import { sharedRunContext, type RunContext } from '../run/context.js';
 import { armKey, matrixLabel, runMatrix, validateMatrixSpec, type MatrixResults, type MatrixSpec, type ValidMatrixSpec } from '../run/matrix.js';
-import { applyBenjaminiHochberg, welchOneSided, type Alternative, type Comparison } from '../stats/index.js';
+import { familySize, hypothesisKey, qValuesByHypothesis } from '../report/hypotheses.js';
+import { welchOneSided, type Alternative, type Comparison } from '../stats/index.js';
 import { CORE_METRICS, harmDirection, metricLabel, metricValue } from './metrics.js';
 
 /** One metric of one arm: what `expect(…)` receives. */
@@ -96,6 +99,13 @@ export class PoisoningMatrix {
     return this.outcome;
   }
 
+  /** Errored trials of an arm (excluded from its values). */
+  erroredTrials(attack: string, budget: number): Array<{ trialIndex: number; error: string }> {
+    return this.results()
+      .errored.filter((t) => t.attack === attack && t.budget === budget)
+      .map((t) => ({ trialIndex: t.trialIndex, error: t.error ?? 'unknown error' }));
+  }
+
   /** The results; throws when used before the trials ran (e.g. outside a test). */
   results(): MatrixResults {
     if (!this.outcome) throw new Error(`${this.label}: results are not available yet — use matrix values inside test(), after its beforeAll ran`);
@@ -136,31 +146,33 @@ export class PoisoningMatrix {
         return { budget, metric, alternative, comparison };
       }),
     );
-    const hypothesis = (m: { budget: number; metric: string }) => `${m.budget}:${m.metric === 'deltaImprovement' ? 'accuracy' : m.metric}`;
-    const distinct = [...new Map(members.map((m) => [hypothesis(m), m] as const)).values()];
-    const adjusted = applyBenjaminiHochberg(distinct.map((m) => m.comparison));
-    const qOf = new Map(distinct.map((m, i) => [hypothesis(m), adjusted[i]!] as const));
-    this.familyCache = members.map((m) => {
-      const q = qOf.get(hypothesis(m));
-      return { ...m, comparison: m.comparison.state === 'computed' && q?.state === 'computed' ? { ...m.comparison, q: q.q } : m.comparison };
-    });
+    for (const metric of this.tracked) {
+      if (members.some((m) => m.metric === metric && (m.comparison.nA > 0 || m.comparison.nB > 0))) continue;
+      const anyTrials = [...this.results().arms.values()].some((trials) => trials.length > 0);
+      if (anyTrials) throw new Error(`${this.label}: no trial reports "${metric}"; tracked metrics must be accuracy, deltaImprovement or a numeric diagnostic of ${this.spec.nas}`);
+    }
+    const q = qValuesByHypothesis(this.tests(members));
+    this.familyCache = members.map((m, i) => (m.comparison.state === 'computed' ? { ...m, comparison: { ...m.comparison, q: q[i]! } } : m));
     return this.familyCache;
+  }
+
+  private tests(members: readonly FamilyMember[]): Array<{ key: string; p: number | undefined }> {
+    return members.map((m) => ({ key: hypothesisKey(String(m.budget), m.metric, m.alternative), p: m.comparison.state === 'computed' ? m.comparison.p : undefined }));
   }
 
   /** The family's distinct hypotheses, one comparison each (what BH counts). */
   hypotheses(): Comparison[] {
     const seen = new Set<string>();
-    return this.family()
-      .filter((m) => {
-        const key = `${m.budget}:${m.metric === 'deltaImprovement' ? 'accuracy' : m.metric}`;
-        return !seen.has(key) && seen.add(key);
-      })
-      .map((m) => m.comparison);
+    const family = this.family();
+    return this.tests(family)
+      .map((t, i) => ({ key: t.key, comparison: family[i]!.comparison }))
+      .filter((t) => !seen.has(t.key) && seen.add(t.key))
+      .map((t) => t.comparison);
   }
 
   /** Number of hypotheses with a p-value in the family. */
   familySize(): number {
-    return this.hypotheses().filter((c) => c.state === 'computed').length;
+    return familySize(this.tests(this.family()));
   }
 
   /**
@@ -225,5 +237,7 @@ function recordMatrix(context: RunContext, matrix: PoisoningMatrix, results: Mat
     },
     recordedAt: new Date().toISOString(),
   };
-  context.store.putCached('run-matrix.v1', `${context.runId}\u0000${matrix.label}`, JSON.stringify(value), { runId: context.runId });
+  // Keyed by the whole spec: two matrices of one nas × attack (say, budgets split over files) both count.
+  const specKey = createHash('sha256').update(canonicalJson({ spec: matrix.spec, tracked: matrix.tracked, alpha: matrix.alpha, trials: results.trials })).digest('hex');
+  context.store.putCached('run-matrix.v1', `${context.runId}\u0000${matrix.label}\u0000${specKey}`, JSON.stringify(value), { runId: context.runId });
 }

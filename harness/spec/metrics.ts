@@ -4,25 +4,11 @@
  * family is every poisoned arm × tracked metric in that direction, known before any assertion runs
  * (so a q-value never depends on the order in which tests execute).
  */
-import type { Alternative } from '../stats/index.js';
 
 /** Metrics every trial has. */
 export const CORE_METRICS = ['accuracy', 'deltaImprovement'] as const;
 
-/** Direction of harm: accuracy and ΔImp fall; collapse indicators (skip-connects…) rise. */
-export const HARM_DIRECTION: Readonly<Record<string, Alternative>> = {
-  accuracy: 'less',
-  deltaImprovement: 'less',
-  skipConnections: 'greater',
-  parameterFreeOps: 'greater',
-  noneEdges: 'greater',
-  convOps: 'less',
-};
-
-/** The harm direction of a metric (diagnostics not listed are assumed to fall under harm). */
-export function harmDirection(metric: string): Alternative {
-  return HARM_DIRECTION[metric] ?? 'less';
-}
+export { HARM_DIRECTION, harmDirection } from '../report/hypotheses.js';
 
 /** Value of `metric` in a trial: a core field or a numeric diagnostic. */
 export function metricValue(trial: { accuracy: number | null; deltaImprovement: number | null; diagnostics: Record<string, unknown> }, metric: string): number | undefined {

@@ -50,7 +50,7 @@ export function syntheticMatrix(
   budgets: number[],
   trials: number | Record<string, number>,
   draw: (attack: string, budget: number, i: number) => number,
-  options: { track?: string[]; diagnostics?: (attack: string, budget: number, i: number) => Record<string, number> } = {},
+  options: { track?: string[]; diagnostics?: (attack: string, budget: number, i: number) => Record<string, number>; errored?: TrialRecord[] } = {},
 ): PoisoningMatrix {
   const matrix = new PoisoningMatrix({ nas: 'pdarts', attack: 'random-label-flip', budgets, ...(options.track ? { track: options.track } : {}) });
   const arms = new Map<string, TrialRecord[]>();
@@ -66,7 +66,7 @@ export function syntheticMatrix(
     spec: matrix.spec,
     trials: typeof trials === 'number' ? trials : 0,
     arms,
-    errored: [],
+    errored: options.errored ?? [],
     trialKeys: [...arms.values()].flat().map((t) => t.trialKey),
     ranTrials: 0,
     reusedTrials: 0,
