@@ -4,7 +4,10 @@
  * baseline, trial counts and each NAS algorithm's search budget. Chosen by `--tier` or
  * NASPOISON_TIER; every report names it.
  */
+import type { PdartsTierSettings } from '../nas/pdarts/settings.js';
 import type { TrainingRecipe } from '../train/recipe.js';
+
+export type { PdartsStage, PdartsTierSettings } from '../nas/pdarts/settings.js';
 
 export interface TierData {
   /** Dataset name understood by harness/data loadDataset. */
@@ -20,35 +23,6 @@ export interface TierData {
    * tier gives the same numbers on every machine (the smoke tier). A --data-dir still wins.
    */
   fixtureOnly?: boolean;
-}
-
-/** One P-DARTS stage: cells per NB201 stage, ops kept per edge, skip-connect dropout at its start. */
-export interface PdartsStage {
-  cellsPerStage: number;
-  opsPerEdge: number;
-  epochs: number;
-  /** Epochs at the start of the stage that train weights only (α frozen). */
-  warmupEpochs: number;
-  skipDropout: number;
-}
-
-export interface PdartsTierSettings {
-  /** Images of the (possibly poisoned) training set the search uses (null: all). */
-  searchSubset: number | null;
-  channels: number;
-  batchSize: number;
-  stages: PdartsStage[];
-  weightLearningRate: number;
-  weightMinLearningRate: number;
-  weightMomentum: number;
-  weightDecay: number;
-  alphaLearningRate: number;
-  alphaBeta1: number;
-  alphaBeta2: number;
-  alphaWeightDecay: number;
-  gradientClipNorm: number;
-  /** At most this many skip-connects in the final cell (P-DARTS: 2). */
-  maxSkipConnects: number;
 }
 
 export interface Tier {

@@ -2,6 +2,7 @@
 import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { Ajv, type ErrorObject } from 'ajv';
+import { nasAlgorithms } from '../nas/index.js';
 import type { Tier } from './tier-types.js';
 
 export type { Tier, TierData, PdartsStage, PdartsTierSettings } from './tier-types.js';
@@ -27,16 +28,15 @@ function describe(errors: ErrorObject[] | null | undefined): string {
 /** Checks a tier object against the schema and the rules JSON Schema cannot express. */
 export function validateTier(value: unknown, origin: string): Tier {
   if (!validate(value)) throw new Error(`tier ${origin}: ${describe(validate.errors)}`);
-  for (const [i, stage] of value.nas.pdarts.stages.entries()) {
-    if (stage.warmupEpochs > stage.epochs) {
-      throw new Error(`tier ${origin}: /nas/pdarts/stages/${i}/warmupEpochs (${stage.warmupEpochs}) exceeds epochs (${stage.epochs})`);
-    }
-    const previous = value.nas.pdarts.stages[i - 1];
-    if (previous && stage.opsPerEdge >= previous.opsPerEdge) {
-      throw new Error(`tier ${origin}: /nas/pdarts/stages/${i}/opsPerEdge must shrink from stage to stage (${previous.opsPerEdge} → ${stage.opsPerEdge})`);
+  // Each algorithm checks its own block (rules the schema cannot express), with the JSON path.
+  for (const [name, block] of Object.entries(value.nas as Record<string, unknown>)) {
+    if (!nasAlgorithms.has(name)) continue;
+    try {
+      nasAlgorithms.get(name).settings(block);
+    } catch (error) {
+      throw new Error(`tier ${origin}: /nas/${name}${(error as Error).message.replace(/^[^:]*: /, '')}`);
     }
   }
-  if (value.nas.pdarts.stages[0]?.opsPerEdge !== 5) throw new Error(`tier ${origin}: /nas/pdarts/stages/0/opsPerEdge must be 5 (all NB201 ops)`);
   return value;
 }
 

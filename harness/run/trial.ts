@@ -31,6 +31,14 @@ export function trialSeed(plan: Pick<TrialPlan, 'nas' | 'trialIndex'>): number {
   return deriveSeed(TRIAL_SEED_ROOT, 'trial', plan.nas, plan.trialIndex);
 }
 
+/**
+ * Seed of the poison of trial i: the same for every NAS algorithm, so all methods search on the
+ * same poisoned sets (paired comparisons across methods; one crafted poison serves them all).
+ */
+export function poisonSeed(plan: Pick<TrialPlan, 'attack' | 'trialIndex'>): number {
+  return deriveSeed(TRIAL_SEED_ROOT, 'poison', plan.attack, plan.trialIndex);
+}
+
 /** The identity and key of a planned trial (what the store indexes it by). */
 export function planIdentity(plan: TrialPlan, ctx: RunContext): { identity: TrialIdentity; key: string; params: Record<string, unknown> } {
   const identity: TrialIdentity = {
@@ -44,13 +52,16 @@ export function planIdentity(plan: TrialPlan, ctx: RunContext): { identity: Tria
     tier: ctx.tier.name,
   };
   const nas = nasAlgorithms.get(plan.nas);
+  // Only what determines this trial's numbers: changing the trial count, the description or
+  // another algorithm's settings must not invalidate stored trials.
   const params = {
-    tier: ctx.tier,
+    data: ctx.tier.data,
+    evaluation: ctx.tier.evaluation,
     nasSettings: nas.settings((ctx.tier.nas as Record<string, unknown>)[plan.nas]),
     attackParams: plan.attack === CLEAN ? null : attacks.get(plan.attack).params,
-    evaluation: ctx.protocol,
     randomBaselineSamples: ctx.tier.randomBaseline.samples,
     seed: trialSeed(plan),
+    poisonSeed: plan.attack === CLEAN ? null : poisonSeed(plan),
   };
   return { identity, key: trialKey(identity, params, ctx.datasetHash, ctx.backend.name), params };
 }
@@ -84,7 +95,7 @@ export async function runTrial(plan: TrialPlan, ctx: RunContext): Promise<{ reco
     let poisonHash: string | null = null;
     if (plan.attack !== CLEAN) {
       const { artifact } = await obtainPoison(ctx.store, attacks.get(plan.attack), ctx.data.train, plan.budget, {
-        seed: deriveSeed(seed, 'poison', plan.attack),
+        seed: poisonSeed(plan),
         backend: ctx.backend.name,
       });
       poisonHash = artifact.hash;
