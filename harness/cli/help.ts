@@ -31,8 +31,8 @@ Options:
 export const MERGE_HELP = `Usage: naspoison merge <target.db> <shard.db>...
 
 Copies trials, runs and cached results of sharded stores into the target (created if missing).
-Identical entries are skipped; entries with the same key but different results are reported as
-conflicts and nothing is written (exit 1).
+Identical entries are skipped; an entry whose key the target has with different results is a
+conflict: it is reported and left unchanged in the target, the other entries are merged (exit 1).
 `;
 
 export const REPORT_HELP = `Usage: naspoison report [options] [run id]

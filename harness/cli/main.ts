@@ -1,4 +1,5 @@
 /** The naspoison command line: a thin dispatcher over the harness. */
+import { readFileSync } from 'node:fs';
 import { style, UsageError } from './terminal.js';
 
 type Command = (argv: string[]) => Promise<number>;
@@ -23,7 +24,8 @@ ${Object.entries(COMMANDS)
   .join('\n')}
 
 Run "naspoison <command> --help" for a command's options.
-Environment: NASPOISON_BACKEND, NASPOISON_TIER, NO_COLOR.
+Environment: NASPOISON_BACKEND, NASPOISON_TIER, NASPOISON_STORE, NASPOISON_WORKERS (trial processes;
+default: one per core, at most 8), NASPOISON_DEBUG (stack traces), NO_COLOR.
 Exit codes: 0 success, 1 failure (failed assertion or error), 2 usage error.
 `;
 
@@ -35,7 +37,7 @@ export async function main(argv: string[]): Promise<number> {
     return name === undefined ? 2 : 0;
   }
   if (name === '--version' || name === '-v') {
-    const pkg = (await import('../../package.json', { with: { type: 'json' } })).default as { version: string };
+    const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
     process.stdout.write(`${pkg.version}\n`);
     return 0;
   }

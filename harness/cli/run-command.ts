@@ -6,6 +6,7 @@ import { RUN_HELP } from './help.js';
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import * as tf from '@tensorflow/tfjs';
+import { resolveBackendChoice } from '../engine/backend.js';
 import { codeVersion, environmentFingerprint, openStore } from '../store/index.js';
 import { newRunId } from '../run/context.js';
 import { DEFAULT_STORE_PATH } from '../run/defaults.js';
@@ -35,7 +36,9 @@ export async function runCommand(argv: string[]): Promise<number> {
     process.stdout.write(RUN_HELP);
     return 0;
   }
-  const tier = userInput(() => loadTier(values.tier)); // fails early (exit 2), naming a bad tier
+  // Bad values fail here (exit 2), before anything is recorded.
+  const tier = userInput(() => loadTier(values.tier));
+  userInput(() => resolveBackendChoice(values.backend));
   const runId = values['run-id'] ?? newRunId();
   if (!/^[A-Za-z0-9._-]+$/.test(runId)) throw new UsageError(`--run-id "${runId}" may use letters, digits, '.', '_' and '-' only`);
   const storePath = resolve(values.store);
@@ -65,19 +68,24 @@ export async function runCommand(argv: string[]): Promise<number> {
 
   process.stderr.write(`${style.bold('naspoison run', process.stderr)} ${runId} · tier ${tier.name} · store ${storePath}\n`);
   const started = performance.now();
-  const { startVitest } = await import('vitest/node');
-  const vitest = await startVitest('test', positionals, { project: ['bench'], run: true, watch: false });
-  const failed = vitest.state.getCountOfFailedTests() > 0 || process.exitCode === 1 || vitest.state.getUnhandledErrors().length > 0;
-  const files = vitest.state.getFiles();
-  const suiteFailed = files.some((f) => f.result?.state === 'fail');
-  await vitest.close();
-  const exitCode = failed || suiteFailed || files.length === 0 ? 1 : 0;
-  if (files.length === 0) process.stderr.write(style.red(`no spec file matched ${positionals.join(' ') || 'benchmarks/**/*.spec.ts'}\n`, process.stderr));
-
-  const finish = openStore(storePath);
-  finish.finishRun(runId, new Date().toISOString(), exitCode);
-  finish.close();
-  if (!values['no-report'] && files.length > 0) {
+  let exitCode = 1;
+  let ranFiles = 0;
+  try {
+    const { startVitest } = await import('vitest/node');
+    const vitest = await startVitest('test', positionals, { project: ['bench'], run: true, watch: false });
+    const files = vitest.state.getFiles();
+    ranFiles = files.length;
+    const failed = vitest.state.getCountOfFailedTests() > 0 || vitest.state.getUnhandledErrors().length > 0 || files.some((f) => f.result?.state === 'fail');
+    await vitest.close();
+    exitCode = failed || files.length === 0 ? 1 : 0;
+    if (files.length === 0) process.stderr.write(style.red(`no spec file matched ${positionals.join(' ') || 'benchmarks/**/*.spec.ts'}\n`, process.stderr));
+  } finally {
+    // The run is marked finished whatever happened, with the exit code it ends with.
+    const finish = openStore(storePath);
+    finish.finishRun(runId, new Date().toISOString(), exitCode);
+    finish.close();
+  }
+  if (!values['no-report'] && ranFiles > 0) {
     try {
       const written = writeRunReport(storePath, runId, resolve(values.out, runId));
       process.stdout.write(`report: ${written.markdown}\n        ${written.html}\n`);

@@ -58,7 +58,7 @@ export async function trainCommand(argv: string[]): Promise<number> {
 
   const tier = userInput(() => loadTier(values.tier));
   const recipe = userInput(() => validateRecipe({ ...tier.evaluation.recipe, ...(values.epochs !== undefined ? { epochs: integer(values.epochs, '--epochs', 0) } : {}) }));
-  const backend = await initBackend(resolveBackendChoice(values.backend));
+  const backend = await initBackend(userInput(() => resolveBackendChoice(values.backend)));
   const loadStarted = performance.now();
   const data = loadTierData(tier.data, {
     ...(values['data-dir'] !== undefined ? { dataDir: values['data-dir'] } : {}),

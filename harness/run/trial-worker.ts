@@ -10,7 +10,8 @@ import type { WorkerMessage } from './workers.js';
 
 const emit = (message: WorkerMessage) => process.stdout.write(`${JSON.stringify(message)}\n`);
 
-// The parent holds our stdin open; when it dies, stop (between trials: a trial is one transaction).
+// The parent holds our stdin open; when it dies, stop. A trial in flight is lost whole (it is
+// stored in one transaction at its end) and reruns on resume.
 process.stdin.on('close', () => process.exit(130));
 process.stdin.resume();
 

@@ -4,7 +4,7 @@
  * and retrained accuracies come from its cache, and every trial is determined by its seed, so the
  * results equal a sequential run's.
  */
-import { spawn } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -44,6 +44,7 @@ export async function runPlansInWorkers(
 ): Promise<void> {
   const dir = mkdtempSync(join(tmpdir(), 'naspoison-workers-'));
   const tsx = import.meta.resolve('tsx');
+  const children: ChildProcess[] = [];
   try {
     const shares = Array.from({ length: workers }, (_, w) => plans.filter((_, i) => i % workers === w));
     await Promise.all(
@@ -53,6 +54,7 @@ export async function runPlansInWorkers(
             const file = join(dir, `worker-${w}.json`);
             writeFileSync(file, JSON.stringify({ plans: share, options: { ...options, log: undefined } }));
             const child = spawn(process.execPath, ['--import', tsx, WORKER, file], { stdio: ['pipe', 'pipe', 'pipe'], env: process.env });
+            children.push(child);
             let stderr = '';
             let fatal: string | undefined;
             child.stderr.on('data', (chunk: Buffer) => {
@@ -69,13 +71,18 @@ export async function runPlansInWorkers(
               onMessage(message, w + 1);
             });
             child.on('error', reject);
-            child.on('exit', (code, signal) => {
+            // 'close' (not 'exit'): stdout and stderr are drained, so no last message is lost.
+            child.on('close', (code, signal) => {
               if (code === 0) resolve();
               else reject(new Error(`trial worker ${w + 1} ${signal ? `was killed (${signal})` : `exited with ${code}`}: ${fatal ?? stderr.trim().split('\n').slice(-3).join(' | ')}`));
             });
           }),
       ),
     );
+  } catch (error) {
+    // One worker failed: stop the others rather than leave them running unattended.
+    for (const child of children) if (child.exitCode === null) child.kill('SIGTERM');
+    throw error;
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
