@@ -7,6 +7,8 @@
 import * as tf from '@tensorflow/tfjs';
 import type { Rng } from './rng.js';
 import { BATCH_NORM_GRAD, BATCH_NORM_TRAIN } from './kernels/batch-norm.js';
+import { CONV2D_BACKPROP_FILTER_FLIPPED, FLIPPED_FILTER, flippedConvFits } from './kernels/conv2d-backprop-filter.js';
+import { convGeometry } from './kernels/conv-geometry.js';
 
 /** Whether a forward pass trains (batch statistics, running-stat updates, dropout) or evaluates. */
 export interface ForwardContext {
@@ -60,6 +62,19 @@ export class ParamStore {
 
 export type Padding = 'same' | 'valid' | number;
 
+/**
+ * A convolution's input prepared once for the weight gradients of all the convs that read it (wasm:
+ * the flipped conv's filter, see NaspoisonFlippedFilter in kernels/conv2d-backprop-filter.ts);
+ * undefined on other backends. Off the gradient path: only the convs' backward passes read it.
+ */
+export function sharedConvInput(x: tf.Tensor4D): tf.Tensor4D | undefined {
+  if (tf.getBackend() !== 'wasm') return undefined;
+  return tf.engine().runKernel(FLIPPED_FILTER, { x }) as tf.Tensor4D;
+}
+
+/** A conv layer; `shared` (from {@link sharedConvInput} of the same x) speeds up its dW on wasm. */
+export type ConvLayer = (x: tf.Tensor4D, shared?: tf.Tensor4D) => tf.Tensor4D;
+
 /** A 2-D convolution without bias (NHWC, filter [k, k, inC, outC]). */
 export function conv2dLayer(
   store: ParamStore,
@@ -68,13 +83,51 @@ export function conv2dLayer(
   kernel: number,
   stride = 1,
   padding: Padding = 'same',
-): (x: tf.Tensor4D) => tf.Tensor4D {
+): ConvLayer {
   const fanIn = inC * kernel * kernel;
   const w = store.uniform('conv', [kernel, kernel, inC, outC], 1 / Math.sqrt(fanIn)) as tf.Variable<tf.Rank.R4>;
   // PyTorch-style symmetric integer padding, e.g. 3×3 stride 2 pad 1 (TF's 'same' would pad 0/1).
   const pad: 'same' | 'valid' | tf.backend_util.ExplicitPadding =
     typeof padding === 'number' ? [[0, 0], [padding, padding], [padding, padding], [0, 0]] : padding;
-  return (x) => tf.conv2d(x, w, stride, pad as 'same');
+  const attrs = { strides: stride, pad, dataFormat: 'NHWC', dimRoundingMode: undefined } as const;
+  // The transposed input of the current call, handed from the caller to the op's backward pass.
+  let pending: tf.Tensor4D | undefined;
+  // The same conv as tf.conv2d with tfjs's gradient kernels, except that dW reads the shared input.
+  const convShared = tf.customGrad(((x: tf.Tensor4D, filter: tf.Tensor4D, save: (tensors: tf.Tensor[]) => void) => {
+    // Saved, so it outlives the forward pass's scope (tfjs disposes what the tape does not keep);
+    // the saved copy shares its buffer (wasm Identity), hence tfjs's operator cache key.
+    save([x, filter, pending!]);
+    return {
+      value: tf.conv2d(x, filter, stride, pad as 'same'),
+      gradFunc: (dy: tf.Tensor4D, saved: tf.Tensor[]) => {
+        const [xs, ws, xT] = saved as [tf.Tensor4D, tf.Tensor4D, tf.Tensor4D];
+        const dx = tf.engine().runKernel('Conv2DBackpropInput', { dy, filter: ws }, { ...attrs, inputShape: xs.shape } as unknown as tf.NamedAttrMap) as tf.Tensor;
+        // A recorded backward pass (second order) keeps tfjs's kernel, which has a gradient.
+        const dW =
+          tf.engine().state.gradientDepth > 0
+            ? tf.engine().runKernel('Conv2DBackpropFilter', { x: xs, dy }, { ...attrs, filterShape: ws.shape } as unknown as tf.NamedAttrMap)
+            : tf.engine().runKernel(CONV2D_BACKPROP_FILTER_FLIPPED, { xT, dy }, { ...attrs, filterShape: ws.shape, inputShape: xs.shape } as unknown as tf.NamedAttrMap);
+        return [dx, dW as tf.Tensor];
+      },
+    };
+  }) as unknown as Parameters<typeof tf.customGrad>[0]);
+  const fits = new Map<string, boolean>();
+  return (x, shared) => {
+    if (shared === undefined || tf.getBackend() !== 'wasm') return tf.conv2d(x, w, stride, pad as 'same');
+    const key = x.shape.join(',');
+    let ok = fits.get(key);
+    if (ok === undefined) {
+      ok = flippedConvFits(convGeometry(x.shape, w.shape, stride, pad, undefined, 'NHWC'));
+      fits.set(key, ok);
+    }
+    if (!ok) return tf.conv2d(x, w, stride, pad as 'same');
+    pending = shared;
+    try {
+      return convShared(x, w) as tf.Tensor4D;
+    } finally {
+      pending = undefined;
+    }
+  };
 }
 
 const batchMeanRows = new Map<string, tf.Tensor2D>();

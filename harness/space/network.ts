@@ -4,7 +4,7 @@ import { ParamStore, type ForwardContext } from '../engine/nn.js';
 import type { Rng } from '../engine/rng.js';
 import type { Nb201Genotype } from './genotype.js';
 import { buildMacro, type MacroConfig } from './macro.js';
-import { applyLayer, buildOperation, sumTerms, type Layer } from './operations.js';
+import { applyLayer, buildOperation, sumTerms, type Layer, type ReluCache } from './operations.js';
 import { NB201_EDGES } from './ops.js';
 
 /** A built network and the variables it owns. */
@@ -17,14 +17,16 @@ export interface Network {
 /** One cell: node j = Σ_{i<j} op_{j←i}(node i), output = node 3. */
 function genotypeCell(store: ParamStore, genotype: Nb201Genotype, channels: number): Layer {
   const edges = NB201_EDGES.map((edge, e) => ({ ...edge, layer: buildOperation(store, genotype[e]!, channels, true) }));
+  // ReLU-Conv-BN ops reading each node.
+  const readers = [0, 1, 2, 3].map((node) => edges.filter((e) => e.from === node && e.layer?.afterRelu !== undefined).length);
   return (x, ctx) => {
     const nodes: tf.Tensor4D[] = [x];
     // relu(node) once per node for all the ReLU-Conv-BN ops that read it.
-    const relus = new Map<tf.Tensor4D, tf.Tensor4D>();
+    const relus: ReluCache = new Map();
     for (let to = 1; to <= 3; to++) {
       const terms: tf.Tensor4D[] = [];
       for (const edge of edges) {
-        if (edge.to === to && edge.layer) terms.push(applyLayer(edge.layer, nodes[edge.from]!, ctx, relus));
+        if (edge.to === to && edge.layer) terms.push(applyLayer(edge.layer, nodes[edge.from]!, ctx, relus, readers[edge.from]));
       }
       nodes.push(sumTerms(terms, x));
     }

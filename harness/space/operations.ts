@@ -4,31 +4,37 @@
  * ResNetBasicblock).
  */
 import * as tf from '@tensorflow/tfjs';
-import { batchNormLayer, conv2dLayer, type ForwardContext, type ParamStore } from '../engine/nn.js';
+import { batchNormLayer, conv2dLayer, sharedConvInput, type ForwardContext, type ParamStore } from '../engine/nn.js';
 import type { Nb201Op } from './ops.js';
 
 /**
  * A layer of the network: NHWC in, NHWC out. Layers that begin with a ReLU (ReLU → Conv → BN) also
  * expose the rest of themselves as `afterRelu`, so a cell can compute relu(node) once for all the
- * ops that read the node ({@link applyLayer}).
+ * ops that read the node ({@link applyLayer}), and hand them the conv input prepared once for
+ * their weight gradients (`shared`, see sharedConvInput in engine/nn.ts).
  */
 export type Layer = ((x: tf.Tensor4D, ctx: ForwardContext) => tf.Tensor4D) & {
-  afterRelu?: (rx: tf.Tensor4D, ctx: ForwardContext) => tf.Tensor4D;
+  afterRelu?: (rx: tf.Tensor4D, ctx: ForwardContext, shared?: tf.Tensor4D) => tf.Tensor4D;
 };
+
+/** Per forward pass of one cell: relu(node), and its shared conv input, by node. */
+export type ReluCache = Map<tf.Tensor4D, { rx: tf.Tensor4D; shared?: tf.Tensor4D }>;
 
 /**
  * Applies `layer` to `x`, taking relu(x) from `relus` (or computing and storing it there) when the
- * layer starts with a ReLU. `relus` must live for one forward pass of one cell only, so every use
- * of a shared relu is recorded on the same tape.
+ * layer starts with a ReLU. `readers` is the number of such layers that read `x` in this cell: with
+ * two or more, training passes also share the conv input of their weight gradients. `relus` must
+ * live for one forward pass of one cell only, so every use is recorded on the same tape.
  */
-export function applyLayer(layer: Layer, x: tf.Tensor4D, ctx: ForwardContext, relus: Map<tf.Tensor4D, tf.Tensor4D>): tf.Tensor4D {
+export function applyLayer(layer: Layer, x: tf.Tensor4D, ctx: ForwardContext, relus: ReluCache, readers = 1): tf.Tensor4D {
   if (layer.afterRelu === undefined) return layer(x, ctx);
-  let rx = relus.get(x);
-  if (rx === undefined) {
-    rx = tf.relu(x);
-    relus.set(x, rx);
+  let entry = relus.get(x);
+  if (entry === undefined) {
+    const rx = tf.relu(x);
+    entry = { rx, shared: ctx.training && readers >= 2 ? sharedConvInput(rx) : undefined };
+    relus.set(x, entry);
   }
-  return layer.afterRelu(rx, ctx);
+  return layer.afterRelu(entry.rx, ctx, entry.shared);
 }
 
 /** ReLU → Conv(k, stride, pad) → BN. */
@@ -43,7 +49,7 @@ export function reluConvBn(
 ): Layer {
   const conv = conv2dLayer(store, inC, outC, kernel, stride, padding);
   const bn = batchNormLayer(store, outC, { affine });
-  const afterRelu = (rx: tf.Tensor4D, ctx: ForwardContext): tf.Tensor4D => bn(conv(rx), ctx);
+  const afterRelu = (rx: tf.Tensor4D, ctx: ForwardContext, shared?: tf.Tensor4D): tf.Tensor4D => bn(conv(rx, shared), ctx);
   return Object.assign((x: tf.Tensor4D, ctx: ForwardContext) => afterRelu(tf.relu(x), ctx), { afterRelu });
 }
 

@@ -9,7 +9,7 @@ import { deriveSeed, type Rng } from '../engine/rng.js';
 import { makeGenotype, type Nb201Genotype } from './genotype.js';
 import { buildMacro, type MacroConfig } from './macro.js';
 import type { Network } from './network.js';
-import { applyLayer, buildOperation, sumTerms, type Layer } from './operations.js';
+import { applyLayer, buildOperation, sumTerms, type Layer, type ReluCache } from './operations.js';
 import { NB201_EDGES, NB201_NUM_EDGES, NB201_OPS, type Nb201Op } from './ops.js';
 
 export interface SupernetConfig extends MacroConfig {
@@ -68,10 +68,14 @@ export function buildSupernet(config: SupernetConfig, rng: Rng): Supernet {
       ...edge,
       ops: edgeOps[e]!.map((op) => ({ op, layer: buildOperation(params, op, channels, affine) })),
     }));
+    // ReLU-Conv-BN ops reading each node.
+    const readers = [0, 1, 2, 3].map((node) =>
+      edges.filter((e) => e.from === node).reduce((n, e) => n + e.ops.filter((o) => o.layer?.afterRelu !== undefined).length, 0),
+    );
     return (x, ctx) => {
       const nodes: tf.Tensor4D[] = [x];
       // relu(node) once per node for all the ReLU-Conv-BN ops that read it.
-      const relus = new Map<tf.Tensor4D, tf.Tensor4D>();
+      const relus: ReluCache = new Map();
       for (let to = 1; to <= 3; to++) {
         const terms: tf.Tensor4D[] = [];
         edges.forEach((edge, e) => {
@@ -80,7 +84,7 @@ export function buildSupernet(config: SupernetConfig, rng: Rng): Supernet {
           const weights = currentWeights[e];
           edge.ops.forEach(({ op, layer }, k) => {
             if (!layer) return;
-            let out = applyLayer(layer, input, ctx, relus);
+            let out = applyLayer(layer, input, ctx, relus, readers[edge.from]);
             if (op === 'skip_connect' && ctx.training && state.skipDropout > 0) {
               out = <tf.Tensor4D>tf.dropout(out, state.skipDropout, undefined, deriveSeed(rng.seed, 'skip-dropout', dropoutCall++));
             }

@@ -17,7 +17,7 @@ import {
   wasmBufferCount,
   type Padding,
 } from '../test-utils.js';
-import { backpropFilterPath } from './conv2d-backprop-filter.js';
+import { CONV2D_BACKPROP_FILTER_FLIPPED, FLIPPED_FILTER, backpropFilterPath, flippedConvFits } from './conv2d-backprop-filter.js';
 
 const P1: Padding = [[0, 0], [1, 1], [1, 1], [0, 0]];
 
@@ -148,5 +148,46 @@ describe('conv2d gradients through tf.grad on wasm match cpu', () => {
       expect(relativeError(wasm[i]![0]!, cpu[i]![0]!), `${c.name}: dx`).toBeLessThan(FLOAT32_TOLERANCE);
       expect(relativeError(wasm[i]![1]!, cpu[i]![1]!), `${c.name}: dW`).toBeLessThan(FLOAT32_TOLERANCE);
     });
+  });
+});
+
+describe('dW from a shared prepared input (NaspoisonFlippedFilter + NaspoisonConv2DBackpropFilterFlipped) matches cpu', () => {
+  const cases = CASES.filter((c) => flippedConvFits(geometryOf(c.x, c.filter, c.strides, c.pad)));
+  const rng = testRng('conv2d-backprop-filter-shared');
+  const data = cases.map((c) => {
+    const g = geometryOf(c.x, c.filter, c.strides, c.pad);
+    const dyShape = [g.batch, g.outH, g.outW, g.outC];
+    // Two layers reading the same x: two different dy.
+    return { x: randomNormal(rng, sizeOf(c.x)), dys: [randomNormal(rng, sizeOf(dyShape)), randomNormal(rng, sizeOf(dyShape))], dyShape };
+  });
+
+  it('covers stride-1 geometries of every padding kind', () => {
+    expect(cases.length).toBeGreaterThanOrEqual(10);
+  });
+
+  it.each(cases.map((c, i) => [c.name, i] as const))('%s: both layers, the second on the cached operator', async (_name, i) => {
+    const c = cases[i]!;
+    const d = data[i]!;
+    const attrs = { strides: c.strides, pad: c.pad, dataFormat: 'NHWC', dimRoundingMode: undefined, filterShape: c.filter };
+    const reference = await onBackend('cpu', () =>
+      d.dys.map((dy) => values(tf.engine().runKernel('Conv2DBackpropFilter', { x: tf.tensor4d(d.x, c.x), dy: tf.tensor(dy, d.dyShape) }, attrs as unknown as tf.NamedAttrMap) as tf.Tensor)),
+    );
+    const shared = await onBackend('wasm', () => {
+      const before = wasmBufferCount();
+      const x = tf.tensor4d(d.x, c.x);
+      const xT = tf.engine().runKernel(FLIPPED_FILTER, { x }) as tf.Tensor;
+      const out = d.dys.map((dy) => {
+        const dyT = tf.tensor(dy, d.dyShape);
+        const dW = tf.engine().runKernel(CONV2D_BACKPROP_FILTER_FLIPPED, { xT, dy: dyT }, { ...attrs, inputShape: c.x } as unknown as tf.NamedAttrMap) as tf.Tensor;
+        expect(dW.shape).toEqual(c.filter);
+        const v = values(dW);
+        tf.dispose([dyT, dW]);
+        return v;
+      });
+      tf.dispose([x, xT]);
+      expect(wasmBufferCount()).toBe(before);
+      return out;
+    });
+    shared.forEach((v, k) => expect(relativeError(v, reference[k]!), `layer ${k}`).toBeLessThan(FLOAT32_TOLERANCE));
   });
 });

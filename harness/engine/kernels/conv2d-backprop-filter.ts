@@ -129,11 +129,37 @@ function viaSwappedConv(backend: BackendWasm, x: TensorInfo, dy: TensorInfo, g: 
  * above, so out[co, kH − 1 − kh, kW − 1 − kw, ci] = dW[kh, kw, ci, co].
  */
 function viaFlippedConv(backend: BackendWasm, x: TensorInfo, dy: TensorInfo, g: ConvGeometry): TensorInfo {
+  const xT = flippedFilter(backend, x);
+  const dW = flippedConvWithFilter(backend, xT, dy, g);
+  release(backend, xT);
+  return dW;
+}
+
+/** x [N, H, W, C] → the flipped conv's filter xᵀ [H, W, Np, C] (Np from {@link swappedBatch}). */
+function flippedFilter(backend: BackendWasm, x: TensorInfo): TensorInfo {
+  const [N, H, W, C] = x.shape as [number, number, number, number];
+  const Np = swappedBatch(N, H, W);
+  const xT = allocate(backend, [H, W, Np, C]);
+  swapBatchAndPositions(heap(backend, x), heap(backend, xT), N, H * W, C, Np);
+  return xT;
+}
+
+/** Whether the flipped conv can express a geometry (stride 1, paddings it can reproduce). */
+export function flippedConvFits(g: ConvGeometry): boolean {
+  return (
+    g.strideH === 1 &&
+    g.strideW === 1 &&
+    g.kH - 1 - g.padTop >= 0 &&
+    g.inH + g.padTop - g.outH >= 0 &&
+    g.kW - 1 - g.padLeft >= 0 &&
+    g.inW + g.padLeft - g.outW >= 0
+  );
+}
+
+function flippedConvWithFilter(backend: BackendWasm, xT: TensorInfo, dy: TensorInfo, g: ConvGeometry): TensorInfo {
   const { batch: N, inH, inW, inC, outH, outW, outC, kH, kW } = g;
-  const Np = swappedBatch(N, inH, inW);
-  const xT = allocate(backend, [inH, inW, Np, inC]);
+  const Np = xT.shape[2]!;
   const dyT = allocate(backend, [outC, outH, outW, Np]);
-  swapBatchAndPositions(heap(backend, x), heap(backend, xT), N, inH * inW, inC, Np);
   transposeBatchToLast(heap(backend, dy), heap(backend, dyT), N, outH * outW, outC, Np);
   const flipped = callKernel(backend, 'Conv2D', { x: dyT, filter: xT }, {
     strides: [1, 1],
@@ -155,7 +181,7 @@ function viaFlippedConv(backend: BackendWasm, x: TensorInfo, dy: TensorInfo, g: 
       }
     }
   }
-  release(backend, xT, dyT, flipped);
+  release(backend, dyT, flipped);
   return dW;
 }
 
@@ -174,9 +200,7 @@ function viaIm2col(backend: BackendWasm, x: TensorInfo, dy: TensorInfo, g: ConvG
 
 /** Which algorithm {@link conv2dBackpropFilterWasm} uses for a geometry (exposed for tests). */
 export function backpropFilterPath(g: ConvGeometry): 'swapped-conv' | 'flipped-conv' | 'im2col' {
-  const flippedPads =
-    g.kH - 1 - g.padTop >= 0 && g.inH + g.padTop - g.outH >= 0 && g.kW - 1 - g.padLeft >= 0 && g.inW + g.padLeft - g.outW >= 0;
-  if (g.strideH === 1 && g.strideW === 1 && flippedPads && g.inH * g.inW * g.inC < g.outH * g.outW * g.outC) return 'flipped-conv';
+  if (flippedConvFits(g) && g.inH * g.inW * g.inC < g.outH * g.outW * g.outC) return 'flipped-conv';
   const tail = unusedTail(g);
   return tail.bottom <= g.padBottom && tail.right <= g.padRight ? 'swapped-conv' : 'im2col';
 }
@@ -193,6 +217,44 @@ export function conv2dBackpropFilterWasm(args: {
   if (path === 'flipped-conv') return viaFlippedConv(backend, inputs.x, inputs.dy, g);
   return viaSwappedConv(backend, inputs.x, inputs.dy, g);
 }
+
+/**
+ * Sharing the flipped conv's filter between layers that read the same input (the ReLU-Conv-BN ops
+ * on one cell node): `NaspoisonFlippedFilter` {x} → xᵀ once per node, then
+ * `NaspoisonConv2DBackpropFilterFlipped` {xT, dy} per layer (attrs of Conv2DBackpropFilter plus the
+ * input shape; stride 1, see {@link flippedConvFits}). tfjs caches XNNPACK's packed operator by
+ * filter id and conv geometry, so every layer after the first with the same geometry skips the
+ * transpose of x and the packing (~0.6 ms at 64×16×16×8). Wasm only; nn.ts chooses.
+ */
+export const FLIPPED_FILTER = 'NaspoisonFlippedFilter';
+export const CONV2D_BACKPROP_FILTER_FLIPPED = 'NaspoisonConv2DBackpropFilterFlipped';
+
+export function flippedFilterWasm(args: { inputs: { x: TensorInfo }; backend: BackendWasm }): TensorInfo {
+  return flippedFilter(args.backend, args.inputs.x);
+}
+
+export function conv2dBackpropFilterFlippedWasm(args: {
+  inputs: { xT: TensorInfo; dy: TensorInfo };
+  backend: BackendWasm;
+  attrs: Conv2DBackpropFilterAttrs & { inputShape: number[] };
+}): TensorInfo {
+  const { inputs, backend, attrs } = args;
+  const g = convGeometry(attrs.inputShape, attrs.filterShape, attrs.strides, attrs.pad, attrs.dimRoundingMode, attrs.dataFormat);
+  if (!flippedConvFits(g)) throw new Error('NaspoisonConv2DBackpropFilterFlipped: geometry needs stride 1 and paddings the flipped conv can express');
+  return flippedConvWithFilter(backend, inputs.xT, inputs.dy, g);
+}
+
+export const flippedFilterWasmConfig: KernelConfig = {
+  kernelName: FLIPPED_FILTER,
+  backendName: 'wasm',
+  kernelFunc: flippedFilterWasm as unknown as KernelFunc,
+};
+
+export const conv2dBackpropFilterFlippedWasmConfig: KernelConfig = {
+  kernelName: CONV2D_BACKPROP_FILTER_FLIPPED,
+  backendName: 'wasm',
+  kernelFunc: conv2dBackpropFilterFlippedWasm as unknown as KernelFunc,
+};
 
 export const conv2dBackpropFilterWasmConfig: KernelConfig = {
   kernelName: 'Conv2DBackpropFilter',

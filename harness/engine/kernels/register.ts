@@ -6,7 +6,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { avgPoolGradCpuConfig, avgPoolGradWasmConfig } from './avg-pool-grad.js';
 import { batchNormGradWasmConfig, batchNormTrainWasmConfig } from './batch-norm.js';
-import { conv2dBackpropFilterWasmConfig } from './conv2d-backprop-filter.js';
+import { conv2dBackpropFilterFlippedWasmConfig, conv2dBackpropFilterWasmConfig, flippedFilterWasmConfig } from './conv2d-backprop-filter.js';
 import { conv2dBackpropInputWasmConfig } from './conv2d-backprop-input.js';
 import { identityWasmConfig } from './identity.js';
 import { reluGradWasmConfig } from './relu-grad.js';
@@ -19,6 +19,8 @@ export const WASM_KERNELS: readonly tf.KernelConfig[] = [
   batchNormTrainWasmConfig,
   batchNormGradWasmConfig,
   reluGradWasmConfig,
+  flippedFilterWasmConfig,
+  conv2dBackpropFilterFlippedWasmConfig,
 ];
 
 /** Replacements of cpu kernels whose results are wrong. */
