@@ -3,7 +3,7 @@ import { DOCTOR_HELP } from './help.js';
 import { existsSync } from 'node:fs';
 import { cpus } from 'node:os';
 import * as tf from '@tensorflow/tfjs';
-import { probeBackends } from '../engine/backend.js';
+import { AUTO_CANDIDATES, probeBackends } from '../engine/backend.js';
 import { FASHION_MNIST_FIXTURE_DIR, SYSTEM_FASHION_MNIST_DIR } from '../data/load.js';
 import { style } from './terminal.js';
 
@@ -30,7 +30,7 @@ export async function doctorCommand(argv: string[]): Promise<number> {
     process.stdout.write(`${style.bold('Data')}\n`);
     process.stdout.write(`  full Fashion-MNIST: ${data.fullFashionMnist ?? `not installed (apt-get install dataset-fashion-mnist puts it in ${SYSTEM_FASHION_MNIST_DIR})`}\n`);
     process.stdout.write(`  embedded subset:    ${data.fixture}\n`);
-    const auto = probes.find((p) => p.name === 'tensorflow' && p.available) ? 'tensorflow' : 'wasm';
+    const auto = AUTO_CANDIDATES.find((name) => probes.some((p) => p.name === name && p.available)) ?? 'none';
     process.stdout.write(`${style.bold('auto')} picks ${auto}\n`);
   }
   return probes.some((p) => p.available && p.name !== 'cpu') ? 0 : 1;

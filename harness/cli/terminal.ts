@@ -1,4 +1,7 @@
 /** Terminal output following Node conventions: NO_COLOR / FORCE_COLOR, colour only on a TTY. */
+import { formatDuration } from '../util/format.js';
+
+export { formatDuration };
 
 function colourEnabled(stream: NodeJS.WriteStream): boolean {
   if ('NO_COLOR' in process.env && process.env.NO_COLOR !== '') return false;
@@ -20,15 +23,6 @@ export const style = {
   cyan: paint(36, 39),
 };
 
-/** 83 s → "1m 23s". */
-export function formatDuration(ms: number): string {
-  if (!Number.isFinite(ms)) return '?';
-  const s = Math.round(ms / 1000);
-  if (s < 60) return `${(ms / 1000).toFixed(ms < 10_000 ? 1 : 0)}s`;
-  const m = Math.floor(s / 60);
-  if (m < 60) return `${m}m ${String(s % 60).padStart(2, '0')}s`;
-  return `${Math.floor(m / 60)}h ${String(m % 60).padStart(2, '0')}m`;
-}
 
 /** Progress lines "label i/N · elapsed · ETA" on stderr, so stdout stays clean for results. */
 export class Progress {
@@ -43,9 +37,6 @@ export class Progress {
     process.stderr.write(`${style.dim(line, process.stderr)}\n`);
   }
 
-  elapsedMs(): number {
-    return performance.now() - this.started;
-  }
 }
 
 /** A usage error: printed with the command's help hint, exit code 2. */

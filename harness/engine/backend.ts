@@ -12,6 +12,9 @@ export const BACKEND_NAMES = ['tensorflow', 'webgpu', 'wasm', 'cpu'] as const;
 export type BackendName = (typeof BACKEND_NAMES)[number];
 export type BackendChoice = BackendName | 'auto';
 
+/** What `auto` tries, in order. */
+export const AUTO_CANDIDATES: readonly BackendName[] = ['tensorflow', 'wasm'];
+
 /** What loading one backend found. */
 export interface BackendProbe {
   name: BackendName;
@@ -94,7 +97,7 @@ let active: ActiveBackend | undefined;
 export async function initBackend(choice: BackendChoice = resolveBackendChoice()): Promise<ActiveBackend> {
   registerWasmKernels();
   registerGradientFixes();
-  const candidates: BackendName[] = choice === 'auto' ? ['tensorflow', 'wasm'] : [choice];
+  const candidates: readonly BackendName[] = choice === 'auto' ? AUTO_CANDIDATES : [choice];
   const failures: string[] = [];
   for (const name of candidates) {
     let detail: string;

@@ -8,6 +8,7 @@ import { nasAlgorithms } from '../nas/index.js';
 import type { TrialRecord } from '../store/index.js';
 import type { RunContext } from './context.js';
 import { planIdentity, runTrial, type TrialPlan } from './trial.js';
+import { formatDuration } from '../util/format.js';
 import { runPlansInWorkers } from './workers.js';
 
 export interface MatrixSpec {
@@ -76,12 +77,6 @@ export function armKey(attack: string, budget: number): string {
   return `${attack}@${budget}`;
 }
 
-function formatEta(ms: number): string {
-  if (!Number.isFinite(ms)) return '?';
-  const s = Math.round(ms / 1000);
-  return s < 60 ? `${s}s` : `${Math.floor(s / 60)}m${String(s % 60).padStart(2, '0')}s`;
-}
-
 /**
  * Runs every trial of the matrix that the store does not have — in `ctx.workers` processes when
  * there is more than one trial to run — then reads all of them back and groups them by arm.
@@ -103,7 +98,7 @@ export async function runMatrix(spec: MatrixSpec, ctx: RunContext): Promise<Matr
     const elapsed = performance.now() - started;
     const eta = (elapsed / done) * (pending.length - done);
     const outcome = status === 'completed' ? `acc ${accuracy?.toFixed(2)}% · ΔImp ${deltaImprovement?.toFixed(2)} pp` : `ERRORED: ${error}`;
-    ctx.log(`  trial ${done} of ${pending.length} · ${plan.attack}@${plan.budget} #${plan.trialIndex} · ${outcome} · ${formatEta(elapsed)} elapsed · ETA ${formatEta(eta)}`);
+    ctx.log(`  trial ${done} of ${pending.length} · ${plan.attack}@${plan.budget} #${plan.trialIndex} · ${outcome} · ${formatDuration(elapsed)} elapsed · ETA ${formatDuration(eta)}`);
   };
   if (workers > 1) {
     await runPlansInWorkers(pending, ctx.options, workers, (message, worker) => {

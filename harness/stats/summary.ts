@@ -4,6 +4,7 @@
  * @module
  */
 
+import { medianSorted } from 'simple-statistics';
 import { assertSamples, meanAndSquaredDeviations } from './samples.js';
 import type { Samples, Summary } from './types.js';
 
@@ -17,8 +18,6 @@ export function summarize(samples: Samples): Summary {
   const n = samples.length;
   const { mean, ss } = meanAndSquaredDeviations(samples);
   const sorted = [...samples].sort((x, y) => x - y);
-  const mid = n >> 1;
-  const median = n % 2 === 1 ? (sorted[mid] as number) : ((sorted[mid - 1] as number) + (sorted[mid] as number)) / 2;
   const sd = n >= 2 ? Math.sqrt(ss / (n - 1)) : null;
   return {
     n,
@@ -27,6 +26,6 @@ export function summarize(samples: Samples): Summary {
     sem: sd === null ? null : sd / Math.sqrt(n),
     min: sorted[0] as number,
     max: sorted[n - 1] as number,
-    median,
+    median: medianSorted(sorted),
   };
 }

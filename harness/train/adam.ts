@@ -42,7 +42,9 @@ export class Adam {
         state.v[i] = beta2 * state.v[i]! + (1 - beta2) * d * d;
         next[i] = w[i]! - (lr * (state.m[i]! / c1)) / (Math.sqrt(state.v[i]! / c2) + epsilon);
       }
-      variable.assign(tf.tensor(next, variable.shape));
+      const updated = tf.tensor(next, variable.shape);
+      variable.assign(updated);
+      updated.dispose(); // the variable keeps its own reference to the data
     }
   }
 }

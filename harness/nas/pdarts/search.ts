@@ -141,25 +141,31 @@ export function pdartsSearch(context: SearchContext<PdartsSettings>): SearchOutc
           if (searchesAlpha) {
             const [a0, a1] = alphaRanges[i]!;
             const batch = gatherBatch(alphaSet, alphaOrder, a0, a1);
-            tf.tidy(() => {
-              const alphas = supernet.archParameters();
-              const { loss, grads } = step(supernet, alphas, batch.x, batch.y);
-              adam.apply(alphas, grads);
-              valLoss += loss;
-            });
+            try {
+              tf.tidy(() => {
+                const alphas = supernet.archParameters();
+                const { loss, grads } = step(supernet, alphas, batch.x, batch.y);
+                adam.apply(alphas, grads);
+                valLoss += loss;
+              });
+            } finally {
+              tf.dispose([batch.x, batch.y]);
+            }
             valSteps++;
-            tf.dispose([batch.x, batch.y]);
           }
           const [w0, w1] = weightRanges[i]!;
           const batch = gatherBatch(weightSet, weightOrder, w0, w1);
-          tf.tidy(() => {
-            const { loss, grads } = step(supernet, supernet.params.weights, batch.x, batch.y);
-            const { scale } = globalGradientScale(grads.values(), settings.gradientClipNorm);
-            sgd.step(supernet.params.weights, grads, learningRateAt(recipe, stageStep, stage.epochs * stepsPerEpoch), scale);
-            if (!Number.isFinite(loss)) throw new Error(`pdarts: supernet training diverged (loss ${loss}) in stage ${s + 1}, epoch ${epoch + 1}`);
-            epochTrain += loss;
-          });
-          tf.dispose([batch.x, batch.y]);
+          try {
+            tf.tidy(() => {
+              const { loss, grads } = step(supernet, supernet.params.weights, batch.x, batch.y);
+              if (!Number.isFinite(loss)) throw new Error(`pdarts: supernet training diverged (loss ${loss}) in stage ${s + 1}, epoch ${epoch + 1}`);
+              const { scale } = globalGradientScale(grads.values(), settings.gradientClipNorm);
+              sgd.step(supernet.params.weights, grads, learningRateAt(recipe, stageStep, stage.epochs * stepsPerEpoch), scale);
+              epochTrain += loss;
+            });
+          } finally {
+            tf.dispose([batch.x, batch.y]);
+          }
           stageStep++;
           totalSteps++;
         }
