@@ -40,6 +40,17 @@ export function crossEntropy(onehot: tf.Tensor2D, logits: tf.Tensor2D): tf.Scala
   return tf.losses.softmaxCrossEntropy(onehot, logits) as tf.Scalar;
 }
 
+/**
+ * Cross-entropy of one batch in training mode and its gradients with respect to `variables`
+ * (call inside tf.tidy: the gradients are tensors).
+ */
+export function lossAndGradients(model: Trainable, variables: readonly tf.Variable[], x: tf.Tensor4D, y: tf.Tensor2D): { loss: number; grads: Map<tf.Variable, tf.Tensor> } {
+  const { value, grads } = tf.variableGrads(() => crossEntropy(y, model.forward(x, { training: true })), [...variables]);
+  const loss = value.dataSync()[0]!;
+  value.dispose();
+  return { loss, grads: new Map(variables.map((v) => [v, grads[v.name]!] as [tf.Variable, tf.Tensor])) };
+}
+
 /** Trains `model` on `train` following `recipe`. */
 export function trainModel(model: Trainable, train: ImageDataset, recipe: TrainingRecipe, options: TrainOptions): TrainResult {
   const rng = new Rng(options.seed).child('batch-order');
@@ -57,14 +68,17 @@ export function trainModel(model: Trainable, train: ImageDataset, recipe: Traini
       for (const [start, end] of ranges) {
         const lr = learningRateAt(recipe, step, totalSteps);
         const batch = gatherBatch(train, order, start, end);
-        const loss = tf.tidy(() => {
-          const { value, grads } = tf.variableGrads(() => crossEntropy(batch.y, model.forward(batch.x, { training: true })), weights);
-          const byVariable = new Map(weights.map((v) => [v, grads[v.name]!] as [tf.Variable, tf.Tensor]));
-          const { scale } = recipe.gradientClipNorm > 0 ? globalGradientScale(byVariable.values(), recipe.gradientClipNorm) : { scale: 1 };
-          optimizer.step(weights, byVariable, lr, scale);
-          return value.dataSync()[0]!;
-        });
-        tf.dispose([batch.x, batch.y]);
+        let loss: number;
+        try {
+          loss = tf.tidy(() => {
+            const { loss: value, grads } = lossAndGradients(model, weights, batch.x, batch.y);
+            const { scale } = recipe.gradientClipNorm > 0 ? globalGradientScale(grads.values(), recipe.gradientClipNorm) : { scale: 1 };
+            optimizer.step(weights, grads, lr, scale);
+            return value;
+          });
+        } finally {
+          tf.dispose([batch.x, batch.y]);
+        }
         if (!Number.isFinite(loss)) throw new Error(`training diverged: loss ${loss} at epoch ${epoch + 1}, step ${step + 1}`);
         lossSum += loss;
         lastLoss = loss;

@@ -16,12 +16,12 @@ import { takeIndices } from '../../data/split.js';
 import { Rng, deriveSeed } from '../../engine/rng.js';
 import { countOp, genotypeToString, makeGenotype, type Nb201Genotype } from '../../space/genotype.js';
 import { NB201_OPS, type Nb201Op } from '../../space/ops.js';
-import { buildSupernet, type Supernet } from '../../space/supernet.js';
+import { buildSupernet } from '../../space/supernet.js';
 import { Adam } from '../../train/adam.js';
 import { batchRanges, gatherBatch } from '../../train/batches.js';
 import { learningRateAt } from '../../train/recipe.js';
 import { Sgd, globalGradientScale } from '../../train/sgd.js';
-import { crossEntropy } from '../../train/trainer.js';
+import { lossAndGradients } from '../../train/trainer.js';
 import type { Diagnostics, SearchContext, SearchOutcome } from '../types.js';
 import type { PdartsSettings } from './settings.js';
 
@@ -74,13 +74,6 @@ interface StageReport {
   meanAlphaEntropy: number;
   edgeOps: Nb201Op[][];
   edgeWeights: number[][];
-}
-
-function step(model: Supernet, variables: tf.Variable[], x: tf.Tensor4D, y: tf.Tensor2D): { loss: number; grads: Map<tf.Variable, tf.Tensor> } {
-  const { value, grads } = tf.variableGrads(() => crossEntropy(y, model.forward(x, { training: true })), variables);
-  const loss = value.dataSync()[0]!;
-  value.dispose();
-  return { loss, grads: new Map(variables.map((v) => [v, grads[v.name]!] as [tf.Variable, tf.Tensor])) };
 }
 
 /** Runs P-DARTS on `context.train`. */
@@ -144,7 +137,7 @@ export function pdartsSearch(context: SearchContext<PdartsSettings>): SearchOutc
             try {
               tf.tidy(() => {
                 const alphas = supernet.archParameters();
-                const { loss, grads } = step(supernet, alphas, batch.x, batch.y);
+                const { loss, grads } = lossAndGradients(supernet, alphas, batch.x, batch.y);
                 adam.apply(alphas, grads);
                 valLoss += loss;
               });
@@ -157,7 +150,7 @@ export function pdartsSearch(context: SearchContext<PdartsSettings>): SearchOutc
           const batch = gatherBatch(weightSet, weightOrder, w0, w1);
           try {
             tf.tidy(() => {
-              const { loss, grads } = step(supernet, supernet.params.weights, batch.x, batch.y);
+              const { loss, grads } = lossAndGradients(supernet, supernet.params.weights, batch.x, batch.y);
               if (!Number.isFinite(loss)) throw new Error(`pdarts: supernet training diverged (loss ${loss}) in stage ${s + 1}, epoch ${epoch + 1}`);
               const { scale } = globalGradientScale(grads.values(), settings.gradientClipNorm);
               sgd.step(supernet.params.weights, grads, learningRateAt(recipe, stageStep, stage.epochs * stepsPerEpoch), scale);
