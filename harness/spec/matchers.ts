@@ -5,6 +5,7 @@
  * effect" verdict — the smallest effect the trials could have detected (power 0.8), so a gate that
  * passes on n = 3 is not read as proof of robustness. Too few trials never pass, negated or not.
  */
+import { relative } from 'node:path';
 import { expect } from 'vitest';
 import { applyBenjaminiHochberg, welchOneSided, type Alternative, type Comparison } from '../stats/index.js';
 import { MetricSample } from './matrix.js';
@@ -90,7 +91,7 @@ function makeMatcher(name: 'toBeSignificantlyBelow' | 'toBeSignificantlyAbove', 
     const finalPass = this.isNot ? !pass : pass;
     recordAssertion(received, reference, name, this.isNot, {
       name: this.currentTestName ?? name,
-      file: this.testPath ?? '',
+      file: this.testPath ? relative(process.cwd(), this.testPath) : '',
       status: finalPass ? 'passed' : 'failed',
       message: `${this.isNot ? 'expected NOT ' : 'expected '}${name.replace('toBe', '').replace(/([A-Z])/g, ' $1').trim().toLowerCase()}: ${text}`,
     });
