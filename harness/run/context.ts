@@ -2,7 +2,8 @@
  * What every trial of a process shares: the tier, its data, the backend, the store, the random
  * baseline, the environment fingerprint and the code version. Built once per process (lazily, by
  * the first matrix) from the environment the CLI sets: NASPOISON_TIER, NASPOISON_BACKEND,
- * NASPOISON_STORE, NASPOISON_DATA_DIR, NASPOISON_FIXTURE, NASPOISON_RUN_ID.
+ * NASPOISON_STORE, NASPOISON_DATA_DIR, NASPOISON_FIXTURE, NASPOISON_RUN_ID (and NASPOISON_WORKERS,
+ * read by harness/run/workers.ts).
  */
 import * as tf from '@tensorflow/tfjs';
 import { datasetContentHash, type DatasetPair } from '../data/types.js';
@@ -14,9 +15,9 @@ import { evaluationCacheOf } from './evaluation-cache.js';
 import { loadTierData } from './tier-data.js';
 import { loadTier, type Tier } from './tiers.js';
 import { defaultWorkerCount } from './workers.js';
-
-export { DEFAULT_STORE_PATH } from './defaults.js';
 import { DEFAULT_STORE_PATH } from './defaults.js';
+
+export { DEFAULT_STORE_PATH };
 
 export interface RunContext {
   runId: string;
