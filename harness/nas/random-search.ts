@@ -5,7 +5,7 @@
  */
 import type { DatasetPair } from '../data/types.js';
 import { Rng, deriveSeed } from '../engine/rng.js';
-import { sampleNonDegenerateGenotype } from '../space/index.js';
+import { sampleNonDegenerateGenotype, type Nb201Genotype } from '../space/index.js';
 import { evaluateGenotype, type EvaluateOptions, type EvaluationProtocol, type GenotypeEvaluation } from '../train/evaluate.js';
 import type { NasAlgorithm } from './types.js';
 
@@ -31,6 +31,12 @@ export interface RandomBaseline {
 /** Seed of the baseline's draws and trainings: fixed per tier, independent of trials. */
 export const RANDOM_BASELINE_SEED = 8_675_309;
 
+/** The first `count` baseline draws: genotypes from one fixed sequence, each with its own seed. */
+export function baselineSamples(count: number): Array<{ genotype: Nb201Genotype; seed: number }> {
+  const rng = new Rng(RANDOM_BASELINE_SEED);
+  return Array.from({ length: count }, (_, i) => ({ genotype: sampleNonDegenerateGenotype(rng), seed: deriveSeed(RANDOM_BASELINE_SEED, 'sample', i) }));
+}
+
 /**
  * Evaluates `samples` uniformly drawn non-degenerate cells (cached), each with its own seed.
  * Degenerate cells (output independent of the input) are excluded: no NAS method returns one and
@@ -42,15 +48,12 @@ export function randomBaseline(
   protocol: EvaluationProtocol,
   options: Omit<EvaluateOptions, 'seed'> & { onSample?: (i: number, evaluation: GenotypeEvaluation) => void },
 ): RandomBaseline {
-  const rng = new Rng(RANDOM_BASELINE_SEED);
-  const evaluations: GenotypeEvaluation[] = [];
-  for (let i = 0; i < samples; i++) {
-    const genotype = sampleNonDegenerateGenotype(rng);
-    const { onSample, ...evaluateOptions } = options;
-    const evaluation = evaluateGenotype(genotype, data, protocol, { ...evaluateOptions, seed: deriveSeed(RANDOM_BASELINE_SEED, 'sample', i) });
-    evaluations.push(evaluation);
+  const { onSample, ...evaluateOptions } = options;
+  const evaluations = baselineSamples(samples).map(({ genotype, seed }, i) => {
+    const evaluation = evaluateGenotype(genotype, data, protocol, { ...evaluateOptions, seed });
     onSample?.(i, evaluation);
-  }
+    return evaluation;
+  });
   const accs = evaluations.map((e) => e.accuracy);
   const mean = accs.reduce((a, b) => a + b, 0) / accs.length;
   const sd = accs.length > 1 ? Math.sqrt(accs.reduce((a, b) => a + (b - mean) ** 2, 0) / (accs.length - 1)) : 0;

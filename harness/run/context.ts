@@ -8,13 +8,13 @@
 import * as tf from '@tensorflow/tfjs';
 import { datasetContentHash, type DatasetPair } from '../data/types.js';
 import { initBackend, resolveBackendChoice, type ActiveBackend } from '../engine/backend.js';
-import { randomBaseline, type RandomBaseline } from '../nas/random-search.js';
+import { baselineSamples, randomBaseline, type RandomBaseline } from '../nas/random-search.js';
 import { codeVersion, environmentFingerprint, openStore, type EnvironmentFingerprint, type TrialStore } from '../store/index.js';
-import type { EvaluationProtocol } from '../train/evaluate.js';
+import { evaluateGenotype, evaluationKey, type EvaluationProtocol } from '../train/evaluate.js';
 import { evaluationCacheOf } from './evaluation-cache.js';
 import { loadTierData } from './tier-data.js';
 import { loadTier, type Tier } from './tiers.js';
-import { defaultWorkerCount } from './workers.js';
+import { defaultWorkerCount, runJobsInWorkers } from './workers.js';
 import { DEFAULT_STORE_PATH } from './defaults.js';
 
 export { DEFAULT_STORE_PATH };
@@ -68,8 +68,11 @@ function fromEnv(): RunContextOptions {
   };
 }
 
-/** Builds a context; `options` override the environment. */
-export async function createRunContext(options: RunContextOptions = {}): Promise<RunContext> {
+/** Everything a context has but the random baseline. */
+export type PreparedRun = Omit<RunContext, 'baseline'>;
+
+/** Loads the tier, backend, data and store (no training). */
+export async function prepareRun(options: RunContextOptions = {}): Promise<PreparedRun> {
   const o = { ...fromEnv(), ...options };
   const runId = o.runId ?? newRunId();
   const log = o.log ?? ((m: string) => process.stderr.write(`${m}\n`));
@@ -77,17 +80,6 @@ export async function createRunContext(options: RunContextOptions = {}): Promise
   const backend = await initBackend(resolveBackendChoice(o.backend));
   const data = loadTierData(tier.data, { ...(o.dataDir !== undefined ? { dataDir: o.dataDir } : {}), ...(o.fixtureOnly ? { fixtureOnly: true } : {}) });
   const store = openStore(o.storePath ?? DEFAULT_STORE_PATH);
-  const protocol: EvaluationProtocol = { recipe: tier.evaluation.recipe, network: tier.evaluation.network };
-  const cache = evaluationCacheOf(store);
-  const started = performance.now();
-  const baseline = randomBaseline(tier.randomBaseline.samples, data, protocol, {
-    backend: backend.name,
-    cache,
-    onSample: (i, e) => {
-      if (!o.quiet) log(`random baseline ${i + 1}/${tier.randomBaseline.samples}: ${e.accuracy.toFixed(2)}%${e.cached ? ' (cached)' : ''} · ${((performance.now() - started) / 1000).toFixed(0)}s`);
-    },
-  });
-  if (!o.quiet) log(`random baseline: ${baseline.mean.toFixed(2)}% ± ${baseline.sd.toFixed(2)} over ${baseline.samples} architectures`);
   const { log: _log, ...serialisable } = o;
   return {
     runId,
@@ -98,12 +90,57 @@ export async function createRunContext(options: RunContextOptions = {}): Promise
     datasetHash: `${datasetContentHash(data.train)}:${datasetContentHash(data.test)}`,
     backend,
     store,
-    protocol,
-    baseline,
+    protocol: { recipe: tier.evaluation.recipe, network: tier.evaluation.network },
     environment: environmentFingerprint({ name: backend.name }, tf.version.tfjs),
     codeVersion: codeVersion(),
     log,
   };
+}
+
+/**
+ * Builds a context; `options` override the environment. The random baseline's architectures are
+ * trained in worker processes when there are several to train and several workers (then read
+ * back from the cache here), else in this process.
+ */
+export async function createRunContext(options: RunContextOptions = {}): Promise<RunContext> {
+  const run = await prepareRun(options);
+  const { tier, data, protocol, backend, store, log } = run;
+  const quiet = options.quiet ?? false;
+  const cache = evaluationCacheOf(store);
+  const started = performance.now();
+  const elapsed = () => `${((performance.now() - started) / 1000).toFixed(0)}s`;
+  const missing = baselineSamples(tier.randomBaseline.samples)
+    .map((sample, index) => ({ ...sample, index }))
+    .filter((s) => cache.get(evaluationKey(s.genotype, data, protocol, s.seed, backend.name)) === undefined)
+    .map((s) => s.index);
+  const workers = Math.min(run.workers, missing.length);
+  if (!quiet && workers > 1) {
+    log(`random baseline: training ${missing.length} of ${tier.randomBaseline.samples} architectures in ${workers} processes`);
+    let done = 0;
+    await runJobsInWorkers({ kind: 'baseline', jobs: missing }, run.options, workers, (message) => {
+      if (message.type === 'baseline-done') log(`random baseline ${++done}/${missing.length}: ${message.accuracy.toFixed(2)}% · ${elapsed()}`);
+    });
+  }
+  const baseline = randomBaseline(tier.randomBaseline.samples, data, protocol, {
+    backend: backend.name,
+    cache,
+    onSample: (i, e) => {
+      if (!quiet && !e.cached) log(`random baseline ${i + 1}/${tier.randomBaseline.samples}: ${e.accuracy.toFixed(2)}% · ${elapsed()}`);
+    },
+  });
+  if (!quiet) log(`random baseline: ${baseline.mean.toFixed(2)}% ± ${baseline.sd.toFixed(2)} over ${baseline.samples} architectures`);
+  return { ...run, baseline };
+}
+
+/** Trains baseline samples `indices` into the cache (a worker's share); calls `onDone` per sample. */
+export function trainBaselineSamples(run: PreparedRun, indices: readonly number[], onDone: (index: number, accuracy: number) => void): void {
+  const samples = baselineSamples(Math.max(...indices) + 1);
+  const cache = evaluationCacheOf(run.store);
+  for (const index of indices) {
+    const { genotype, seed } = samples[index]!;
+    const evaluation = evaluateGenotype(genotype, run.data, run.protocol, { seed, backend: run.backend.name, cache });
+    onDone(index, evaluation.accuracy);
+  }
 }
 
 let shared: Promise<RunContext> | undefined;

@@ -9,7 +9,7 @@ import type { TrialRecord } from '../store/index.js';
 import type { RunContext } from './context.js';
 import { planIdentity, runTrial, type TrialPlan } from './trial.js';
 import { formatDuration } from '../util/format.js';
-import { runPlansInWorkers } from './workers.js';
+import { runJobsInWorkers } from './workers.js';
 
 export interface MatrixSpec {
   nas: string;
@@ -101,7 +101,7 @@ export async function runMatrix(spec: MatrixSpec, ctx: RunContext): Promise<Matr
     ctx.log(`  trial ${done} of ${pending.length} · ${plan.attack}@${plan.budget} #${plan.trialIndex} · ${outcome} · ${formatDuration(elapsed)} elapsed · ETA ${formatDuration(eta)}`);
   };
   if (workers > 1) {
-    await runPlansInWorkers(pending, ctx.options, workers, (message, worker) => {
+    await runJobsInWorkers({ kind: 'trials', jobs: pending }, ctx.options, workers, (message, worker) => {
       if (message.type === 'done') report(message.plan, message.status, message.accuracy, message.deltaImprovement, message.error);
       else if (message.type === 'log') ctx.log(`  [worker ${worker}] ${message.message.trim()}`);
     });

@@ -1,10 +1,11 @@
 /**
- * A worker process of a parallel matrix run: runs the trials it is given (each is written to the
- * shared store as it completes) and reports on stdout, one JSON message per line.
- * Started by {@link runPlansInWorkers}; argv[2] is a JSON file with { plans, options }.
+ * A worker process of a parallel run: runs the trials, or trains the random-baseline
+ * architectures, it is given (each result is written to the shared store as it completes) and
+ * reports on stdout, one JSON message per line. Started by {@link runJobsInWorkers}; argv[2] is a
+ * JSON file with { kind, jobs, options }.
  */
 import { readFileSync } from 'node:fs';
-import { createRunContext, type RunContextOptions } from './context.js';
+import { createRunContext, prepareRun, trainBaselineSamples, type RunContextOptions } from './context.js';
 import { runTrial, type TrialPlan } from './trial.js';
 import type { WorkerMessage } from './workers.js';
 
@@ -15,14 +16,24 @@ const emit = (message: WorkerMessage) => process.stdout.write(`${JSON.stringify(
 process.stdin.on('close', () => process.exit(130));
 process.stdin.resume();
 
-const { plans, options } = JSON.parse(readFileSync(process.argv[2]!, 'utf8')) as { plans: TrialPlan[]; options: RunContextOptions };
+const work = JSON.parse(readFileSync(process.argv[2]!, 'utf8')) as
+  | { kind: 'trials'; jobs: TrialPlan[]; options: RunContextOptions }
+  | { kind: 'baseline'; jobs: number[]; options: RunContextOptions };
+const log = (message: string) => emit({ type: 'log', message });
 try {
-  const ctx = await createRunContext({ ...options, quiet: true, log: (message) => emit({ type: 'log', message }) });
-  for (const plan of plans) {
-    const { record } = await runTrial(plan, ctx);
-    emit({ type: 'done', plan, trialKey: record.trialKey, status: record.status, accuracy: record.accuracy, deltaImprovement: record.deltaImprovement, error: record.error ?? null });
+  if (work.kind === 'baseline') {
+    const run = await prepareRun({ ...work.options, quiet: true, log });
+    trainBaselineSamples(run, work.jobs, (index, accuracy) => emit({ type: 'baseline-done', index, accuracy }));
+    run.store.close();
+  } else {
+    // The baseline is in the cache by now (the parent trained it first), so this trains nothing.
+    const ctx = await createRunContext({ ...work.options, quiet: true, log });
+    for (const plan of work.jobs) {
+      const { record } = await runTrial(plan, ctx);
+      emit({ type: 'done', plan, trialKey: record.trialKey, status: record.status, accuracy: record.accuracy, deltaImprovement: record.deltaImprovement, error: record.error ?? null });
+    }
+    ctx.store.close();
   }
-  ctx.store.close();
   process.exit(0);
 } catch (error) {
   emit({ type: 'fatal', error: (error as Error).message });

@@ -16,6 +16,7 @@ import type { TrialPlan } from './trial.js';
 /** What a worker reports. */
 export type WorkerMessage =
   | { type: 'log'; message: string }
+  | { type: 'baseline-done'; index: number; accuracy: number }
   | { type: 'done'; plan: TrialPlan; trialKey: string; status: 'completed' | 'errored'; accuracy: number | null; deltaImprovement: number | null; error: string | null }
   | { type: 'fatal'; error: string };
 
@@ -32,12 +33,15 @@ export function defaultWorkerCount(): number {
 
 const WORKER = fileURLToPath(new URL('./trial-worker.ts', import.meta.url));
 
+/** What a worker is asked to do: run trials, or train random-baseline architectures into the cache. */
+export type WorkerJobs = { kind: 'trials'; jobs: readonly TrialPlan[] } | { kind: 'baseline'; jobs: readonly number[] };
+
 /**
- * Runs `plans` split round-robin over `workers` processes; calls `onMessage` for each message as
+ * Runs the jobs split round-robin over `workers` processes; calls `onMessage` for each message as
  * it arrives. Resolves when all workers exit; rejects naming the worker when one fails.
  */
-export async function runPlansInWorkers(
-  plans: readonly TrialPlan[],
+export async function runJobsInWorkers(
+  work: WorkerJobs,
   options: RunContextOptions,
   workers: number,
   onMessage: (message: WorkerMessage, worker: number) => void,
@@ -46,13 +50,14 @@ export async function runPlansInWorkers(
   const tsx = import.meta.resolve('tsx');
   const children: ChildProcess[] = [];
   try {
-    const shares = Array.from({ length: workers }, (_, w) => plans.filter((_, i) => i % workers === w));
+    const jobs: readonly unknown[] = work.jobs;
+    const shares = Array.from({ length: workers }, (_, w) => jobs.filter((_, i) => i % workers === w));
     await Promise.all(
       shares.map(
         (share, w) =>
           new Promise<void>((resolve, reject) => {
             const file = join(dir, `worker-${w}.json`);
-            writeFileSync(file, JSON.stringify({ plans: share, options: { ...options, log: undefined } }));
+            writeFileSync(file, JSON.stringify({ kind: work.kind, jobs: share, options: { ...options, log: undefined } }));
             const child = spawn(process.execPath, ['--import', tsx, WORKER, file], { stdio: ['pipe', 'pipe', 'pipe'], env: process.env });
             children.push(child);
             let stderr = '';
