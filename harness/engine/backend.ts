@@ -49,7 +49,9 @@ async function loadTensorflowBackend(): Promise<string> {
       if (tf.findBackendFactory('tensorflow') !== null) return pkg;
       failures.push(`${pkg} loaded but registered no "tensorflow" backend (version mismatch with @tensorflow/tfjs ${tf.version.tfjs}?)`);
     } catch (error) {
-      failures.push(`${pkg}: ${errorText(error)}`);
+      const missing = (error as { code?: string }).code === 'ERR_MODULE_NOT_FOUND' && errorText(error).includes(`'${pkg}'`);
+      // Its installer downloads libtensorflow from an outside host, so it is never a dependency.
+      failures.push(missing ? `${pkg} is not installed (npm install ${pkg} where its libtensorflow download is reachable)` : `${pkg}: ${errorText(error)}`);
     }
   }
   throw new Error(failures.join('; '));
