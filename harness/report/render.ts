@@ -30,7 +30,7 @@ import {
 import { leaderboardView } from './leaderboard.js';
 import type { Leaderboard, LeaderboardView } from './leaderboard.js';
 import { validateResults } from './schema.js';
-import type { CellResult, ComparisonResult, RenderedReport, RunResults, Verdict } from './types.js';
+import type { CellResult, ComparisonResult, DatasetInfo, RenderedReport, RunResults, Verdict } from './types.js';
 
 /** File names `renderReport` writes into its output folder. */
 export const REPORT_FILES = { markdown: 'report.md', html: 'index.html', json: 'results.json' } as const;
@@ -138,14 +138,7 @@ export interface ReportView {
     readonly schemaVersion: number;
   };
   readonly environment: readonly { readonly name: string; readonly value: string }[];
-  readonly dataset: {
-    readonly name: string;
-    readonly source: string;
-    readonly hash: string;
-    readonly trainSize: number;
-    readonly testSize: number;
-    readonly resolution: number;
-  };
+  readonly dataset: DatasetInfo;
   readonly baseline: { readonly samples: number; readonly meanSd: string; readonly recipe: string; readonly space: string | null };
   readonly statistics: {
     readonly alpha: string;

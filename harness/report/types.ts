@@ -10,7 +10,7 @@
  * @module
  */
 
-import type { Alternative, InsufficientComparison } from '../stats/index.js';
+import type { Alternative, ComputedComparison, InsufficientComparison } from '../stats/index.js';
 import type { EnvironmentFingerprint } from '../store/types.js';
 
 /** Version of the results-JSON shape this module reads and writes. */
@@ -123,32 +123,16 @@ export interface CellResult {
   readonly trialKeys: readonly string[];
 }
 
-/** A computed Welch comparison as stored in the results JSON: q is always present. */
-export interface ResultsComputedComparison {
-  readonly state: 'computed';
-  readonly alternative: Alternative;
-  readonly alpha: number;
-  readonly meanA: number;
-  readonly meanB: number;
-  readonly sdA: number;
-  readonly sdB: number;
-  readonly nA: number;
-  readonly nB: number;
-  readonly diff: number;
-  readonly se: number;
+/**
+ * A computed Welch comparison as stored in the results JSON: the stats `ComputedComparison` with q
+ * always present and t and g as {@link JsonNumber} (they can be infinite).
+ */
+export type ResultsComputedComparison = Omit<ComputedComparison, 't' | 'hedgesG' | 'q'> & {
   readonly t: JsonNumber;
-  readonly df: number;
-  readonly p: number;
+  readonly hedgesG: JsonNumber;
   /** BH-adjusted p-value over the run's family. */
   readonly q: number;
-  readonly ciLow: number;
-  readonly ciHigh: number;
-  readonly ciBound: number;
-  readonly hedgesG: JsonNumber;
-  readonly mde: number;
-  readonly power: number;
-  readonly zeroVariance: boolean;
-}
+};
 
 /** The harness/stats `Comparison`, in its JSON form. Arm A is the poisoned cell, arm B its control. */
 export type ResultsComparison = ResultsComputedComparison | InsufficientComparison;
