@@ -9,7 +9,6 @@ import { CLEAN, attacks } from '../attacks/index.js';
 import { applyPoison } from '../attacks/poison.js';
 import { deriveSeed } from '../engine/rng.js';
 import { nasAlgorithms } from '../nas/index.js';
-import { canonicalGenotype, genotypeToString } from '../space/index.js';
 import { trialKey, type TrialIdentity, type TrialRecord } from '../store/index.js';
 import { evaluateGenotype } from '../train/evaluate.js';
 import { evaluationCacheOf } from './evaluation-cache.js';
@@ -89,7 +88,6 @@ export async function runTrial(plan: TrialPlan, ctx: RunContext): Promise<{ reco
   };
   let record: TrialRecord;
   try {
-    if (plan.defence !== 'none') throw new Error(`defence "${plan.defence}" is not available yet (registered defences: none)`);
     const nas = nasAlgorithms.get(plan.nas);
     let searchSet = ctx.data.train;
     let poisonHash: string | null = null;
@@ -116,8 +114,8 @@ export async function runTrial(plan: TrialPlan, ctx: RunContext): Promise<{ reco
       ...base,
       status: 'completed',
       poisonHash,
-      genotype: genotypeToString(outcome.genotype),
-      canonicalGenotype: canonicalGenotype(outcome.genotype),
+      genotype: evaluation.genotype,
+      canonicalGenotype: evaluation.canonical,
       accuracy: evaluation.accuracy,
       randomBaselineMean: ctx.baseline.mean,
       deltaImprovement: evaluation.accuracy - ctx.baseline.mean,

@@ -73,25 +73,22 @@ export function evaluateGenotype(
   options: EvaluateOptions,
 ): GenotypeEvaluation {
   const key = evaluationKey(genotype, data, protocol, options.seed, options.backend);
+  const name = genotypeToString(genotype);
   const hit = options.cache?.get(key);
-  if (hit) return { ...hit, genotype: genotypeToString(genotype), cached: true };
+  if (hit) return { ...hit, genotype: name, cached: true };
 
-  const canonical = canonicalGenotype(genotype);
   const representative = canonicalRepresentative(genotype);
-  const trainedGenotype = genotypeToString(representative);
+  const described = { genotype: name, trainedGenotype: genotypeToString(representative), canonical: canonicalGenotype(genotype), cached: false };
   let result: GenotypeEvaluation;
   if (isDegenerate(genotype)) {
     // The output does not depend on the input: the network can only learn the class prior.
     // Training it anyway is wasted work; chance level on a balanced test set is the honest value.
     result = {
+      ...described,
       accuracy: (100 * majorityCount(data.test.labels, data.test.numClasses)) / data.test.n,
-      genotype: genotypeToString(genotype),
-      trainedGenotype,
-      canonical,
       finalLoss: Math.log(data.test.numClasses),
       trainMs: 0,
       parameterCount: 0,
-      cached: false,
     };
   } else {
     const network = buildNetwork(
@@ -106,14 +103,11 @@ export function evaluateGenotype(
       });
       const tested = evaluateModel(network, data.test, protocol.recipe.evalBatchSize);
       result = {
+        ...described,
         accuracy: 100 * tested.accuracy,
-        genotype: genotypeToString(genotype),
-        trainedGenotype,
-        canonical,
         finalLoss: trained.finalLoss,
         trainMs: trained.trainMs,
         parameterCount: network.params.parameterCount(),
-        cached: false,
       };
     } finally {
       network.dispose();
