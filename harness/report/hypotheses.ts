@@ -44,3 +44,13 @@ export function qValuesByHypothesis(tests: ReadonlyArray<{ key: string; p: numbe
 export function familySize(tests: ReadonlyArray<{ key: string; p: number | undefined }>): number {
   return new Set(tests.filter((t) => t.p !== undefined).map((t) => t.key)).size;
 }
+
+/**
+ * The decision rule, the same for matchers and reports: significant exactly when the comparison
+ * was computed and its q-value (its p-value before correction) is ≤ α — BH rejects p₍ᵢ₎ ≤ iα/m.
+ */
+export function isSignificant(comparison: { state: string; p?: number; q?: number }, alpha: number): boolean {
+  if (comparison.state !== 'computed') return false;
+  const value = comparison.q ?? comparison.p;
+  return value !== undefined && value <= alpha;
+}

@@ -8,6 +8,7 @@
  * @module
  */
 
+import { isSignificant } from './hypotheses.js';
 import { MIN_SAMPLES_PER_ARM } from '../stats/index.js';
 import type { Alternative } from '../stats/index.js';
 import type { MetricSummary, ResultsComparison, Verdict } from './types.js';
@@ -128,7 +129,7 @@ export function verdictLabel(verdict: Verdict): string {
 /** The verdict of a comparison at FDR level α: significant exactly when it is computed and q ≤ α. */
 export function verdictOf(comparison: ResultsComparison, alpha: number): Verdict {
   if (comparison.state === 'insufficient-data') return 'insufficient-data';
-  return comparison.q <= alpha ? 'significant' : 'not-significant';
+  return isSignificant(comparison, alpha) ? 'significant' : 'not-significant';
 }
 
 function directionWords(alternative: Alternative): { noun: string; verb: string } {

@@ -8,6 +8,7 @@
 import { relative } from 'node:path';
 import { expect } from 'vitest';
 import { applyBenjaminiHochberg, welchOneSided, type Alternative, type Comparison } from '../stats/index.js';
+import { isSignificant } from '../report/hypotheses.js';
 import { MetricSample } from './matrix.js';
 import { metricUnit } from './metrics.js';
 
@@ -38,13 +39,13 @@ export function significance(sample: MetricSample, reference: MetricSample, alte
   const member = matrix.member(sample, reference, alternative);
   if (member) {
     const c = member.comparison;
-    return { comparison: c, inFamily: true, significant: c.state === 'computed' && (c.q ?? c.p) < matrix.alpha, familySize: matrix.familySize() };
+    return { comparison: c, inFamily: true, significant: isSignificant(c, matrix.alpha), familySize: matrix.familySize() };
   }
   // Outside the declared family (another direction, or two poisoned arms): adjust over family + it.
   const own = welchOneSided(sample.values(), reference.values(), alternative, { alpha: matrix.alpha });
   const all = applyBenjaminiHochberg([...matrix.hypotheses(), own]);
   const c = all[all.length - 1]!;
-  return { comparison: c, inFamily: false, significant: c.state === 'computed' && (c.q ?? c.p) < matrix.alpha, familySize: all.filter((x) => x.state === 'computed').length };
+  return { comparison: c, inFamily: false, significant: isSignificant(c, matrix.alpha), familySize: all.filter((x) => x.state === 'computed').length };
 }
 
 /** "2 errored trials excluded (first: …)" for the arms compared, or ''. */
