@@ -11,7 +11,7 @@ import { CLEAN } from '../attacks/index.js';
 import { sharedRunContext, type RunContext } from '../run/context.js';
 import { armKey, matrixLabel, runMatrix, validateMatrixSpec, type MatrixResults, type MatrixSpec, type ValidMatrixSpec } from '../run/matrix.js';
 import { familySize, hypothesisKey, qValuesByHypothesis } from '../report/hypotheses.js';
-import { welchOneSided, type Alternative, type Comparison } from '../stats/index.js';
+import { DEFAULT_ALPHA, welchOneSided, type Alternative, type Comparison } from '../stats/index.js';
 import { CORE_METRICS, harmDirection, metricLabel, metricValue } from './metrics.js';
 
 /** One metric of one arm: what `expect(…)` receives. */
@@ -87,7 +87,7 @@ export class PoisoningMatrix {
   constructor(options: PoisoningMatrixOptions) {
     this.spec = validateMatrixSpec(options);
     this.label = matrixLabel(this.spec);
-    this.alpha = options.alpha ?? 0.05;
+    this.alpha = options.alpha ?? DEFAULT_ALPHA;
     if (!(this.alpha > 0 && this.alpha < 1)) throw new Error(`${this.label}: alpha must be in (0, 1), got ${this.alpha}`);
     this.tracked = [...CORE_METRICS, ...(options.track ?? []).filter((m) => !(CORE_METRICS as readonly string[]).includes(m))];
   }
