@@ -37,5 +37,10 @@ export interface Tier {
   randomBaseline: { samples: number };
   /** Trials per cell (each arm). */
   trials: number;
+  /**
+   * Non-inferiority margins δ per metric, in the metric's unit (pp for accuracy and ΔImp): the
+   * "no harm beyond δ" verdict and the trials a decision needs are computed against them.
+   */
+  margins?: Readonly<Record<string, number>>;
   nas: { pdarts: PdartsTierSettings };
 }
