@@ -24,3 +24,4 @@ export { applyBenjaminiHochberg, benjaminiHochberg } from './bh.js';
 export { hedgesCorrection, hedgesG, minimumDetectableDifference, welchDf } from './effect.js';
 export { summarize } from './summary.js';
 export { assertSamples, isSamples, isSamplesOfTwoOrMore } from './samples.js';
+export { kendallTauB } from './kendall.js';
