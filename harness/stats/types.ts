@@ -66,6 +66,11 @@ export interface WelchOptions {
   readonly alpha?: number;
   /** Power in (0, 1) at which the MDE is computed; default `DEFAULT_POWER`. */
   readonly power?: number;
+  /**
+   * Δ₀, the difference mean(A) − mean(B) under the null (default 0). A non-inferiority test at
+   * margin δ ("A is not worse than B by δ or more", worse = lower) is `'greater'` with Δ₀ = −δ.
+   */
+  readonly nullDifference?: number;
 }
 
 /** A comparison that could not be computed: too few samples in an arm. Never counts as a pass or a rejection. */
@@ -136,6 +141,8 @@ export interface ComputedComparison {
   readonly zeroVariance: boolean;
   /** BH-adjusted p-value, present once the comparison went through `applyBenjaminiHochberg`. */
   readonly q?: number;
+  /** Δ₀, the null difference, when it is not 0 (non-inferiority tests); t and p are against it. */
+  readonly nullDifference?: number;
 }
 
 /** Outcome of a one-sided two-sample comparison (tinybench-style discriminated union on `state`). */

@@ -26,6 +26,9 @@ import type { Alternative, Comparison, WelchOptions } from './types.js';
  *   rejection thresholds); different constants → t = ±Infinity and p = 0 when the difference lies in
  *   the direction of the alternative, 1 otherwise. The CIs then collapse to diff, df is nA + nB − 2.
  * - Zero variance in one arm only is an ordinary Welch test (df = n − 1 of the other arm).
+ * - `nullDifference` Δ₀ moves the null from diff = 0 to diff = Δ₀ (t = (diff − Δ₀)/se): the
+ *   non-inferiority test "A is not below B by δ or more" is `alternative: 'greater'` with Δ₀ = −δ.
+ *   Same as testing a − Δ₀ against b; the CIs and the MDE stay those of diff.
  *
  * @param a - arm A samples (e.g. poisoned-arm accuracies); every value must be finite.
  * @param b - arm B samples (e.g. clean control); every value must be finite.
@@ -41,11 +44,13 @@ export function welchOneSided(
 ): Comparison {
   const alpha = options.alpha ?? DEFAULT_ALPHA;
   const power = options.power ?? DEFAULT_POWER;
+  const delta0 = options.nullDifference ?? 0;
   if (alternative !== 'less' && alternative !== 'greater') {
     throw new RangeError(`welchOneSided: alternative must be 'less' or 'greater', got ${String(alternative)}`);
   }
   if (!(alpha > 0 && alpha < 1)) throw new RangeError(`welchOneSided: alpha must be in (0, 1), got ${alpha}`);
   if (!(power > 0 && power < 1)) throw new RangeError(`welchOneSided: power must be in (0, 1), got ${power}`);
+  if (!Number.isFinite(delta0)) throw new RangeError(`welchOneSided: nullDifference must be finite, got ${delta0}`);
   assertFinite(a, 'welchOneSided: arm A');
   assertFinite(b, 'welchOneSided: arm B');
 
@@ -74,18 +79,20 @@ export function welchOneSided(
   const se = Math.sqrt((sdA * sdA) / nA + (sdB * sdB) / nB);
   const df = welchDf(sdA, sdB, nA, nB);
   const zeroVariance = se === 0;
+  // Distance from the null value; computed as one difference so Δ₀ = 0 gives exactly diff.
+  const excess = delta0 === 0 ? diff : meanA - (meanB + delta0);
 
   let t: number;
   let p: number;
   if (!zeroVariance) {
-    t = diff / se;
+    t = excess / se;
     p = alternative === 'less' ? tCdf(t, df) : tCdf(-t, df);
-  } else if (diff === 0) {
+  } else if (excess === 0) {
     t = 0;
     p = 1;
   } else {
-    t = diff > 0 ? Infinity : -Infinity;
-    p = (alternative === 'less') === diff < 0 ? 0 : 1;
+    t = excess > 0 ? Infinity : -Infinity;
+    p = (alternative === 'less') === excess < 0 ? 0 : 1;
   }
 
   const halfWidth = tQuantile(1 - alpha / 2, df) * se;
@@ -112,5 +119,6 @@ export function welchOneSided(
     mde: minimumDetectableDifference(sdA, sdB, nA, nB, alpha, power),
     power,
     zeroVariance,
+    ...(delta0 !== 0 ? { nullDifference: delta0 } : {}),
   };
 }
