@@ -25,3 +25,5 @@ export { hedgesCorrection, hedgesG, minimumDetectableDifference, welchDf } from 
 export { summarize } from './summary.js';
 export { assertSamples, isSamples, isSamplesOfTwoOrMore } from './samples.js';
 export { kendallTauB } from './kendall.js';
+export { noncentralTCdf, powerOneSidedWelch, trialsNeeded } from './power.js';
+export type { TrialsNeeded, TrialsNeededOptions } from './power.js';
