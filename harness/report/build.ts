@@ -7,7 +7,7 @@
  */
 
 import { DEFAULT_ALPHA, DEFAULT_POWER, welchOneSided } from '../stats/index.js';
-import { familySize, hypothesisKey, qValuesByHypothesis } from './hypotheses.js';
+import { familySize, hypothesisKey, qValuesByHypothesis } from '../verdicts/index.js';
 import type { Alternative, Comparison } from '../stats/index.js';
 import type { EnvironmentFingerprint, TrialRecord } from '../store/types.js';
 import { CLEAN_ATTACK, cellId, compareCells, controlOf, metricValues } from './cells.js';

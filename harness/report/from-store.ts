@@ -4,7 +4,7 @@
  */
 import type { TrialRecord, TrialStore } from '../store/index.js';
 import { buildRunResults, type MetricSpec } from './build.js';
-import { harmDirection } from './hypotheses.js';
+import { harmDirection } from '../verdicts/index.js';
 import type { AssertionResult, RunResults } from './types.js';
 
 /** Version of the benchmark protocol (bump when the meaning of a stored number changes). */

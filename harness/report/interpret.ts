@@ -8,7 +8,7 @@
  * @module
  */
 
-import { isSignificant } from './hypotheses.js';
+import { isSignificant } from '../verdicts/index.js';
 import { MIN_SAMPLES_PER_ARM } from '../stats/index.js';
 import type { Alternative } from '../stats/index.js';
 import type { MetricSummary, ResultsComparison, Verdict } from './types.js';

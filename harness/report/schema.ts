@@ -10,7 +10,7 @@
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { Ajv2020, type ErrorObject } from 'ajv/dist/2020.js';
-import { familySize, hypothesisKey, qValuesByHypothesis } from './hypotheses.js';
+import { familySize, hypothesisKey, qValuesByHypothesis } from '../verdicts/index.js';
 import { cellId, metricValues } from './cells.js';
 import { verdictOf } from './interpret.js';
 import type { CellResult, MetricSummary, ResultsIssue, RunResults } from './types.js';

@@ -8,7 +8,7 @@
 import { relative } from 'node:path';
 import { expect } from 'vitest';
 import { applyBenjaminiHochberg, welchOneSided, type Alternative, type Comparison } from '../stats/index.js';
-import { isSignificant } from '../report/hypotheses.js';
+import { isSignificant } from '../verdicts/index.js';
 import { MetricSample } from './matrix.js';
 import { metricUnit } from './metrics.js';
 

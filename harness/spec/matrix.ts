@@ -10,7 +10,7 @@ import { canonicalJson } from '../util/canonical-json.js';
 import { CLEAN } from '../attacks/index.js';
 import { sharedRunContext, type RunContext } from '../run/context.js';
 import { armKey, matrixLabel, runMatrix, validateMatrixSpec, type MatrixResults, type MatrixSpec, type ValidMatrixSpec } from '../run/matrix.js';
-import { familySize, hypothesisKey, qValuesByHypothesis } from '../report/hypotheses.js';
+import { familySize, hypothesisKey, qValuesByHypothesis } from '../verdicts/index.js';
 import { DEFAULT_ALPHA, welchOneSided, type Alternative, type Comparison } from '../stats/index.js';
 import { CORE_METRICS, harmDirection, metricLabel, metricValue } from './metrics.js';
 

@@ -8,7 +8,7 @@
 /** Metrics every trial has. */
 export const CORE_METRICS = ['accuracy', 'deltaImprovement'] as const;
 
-export { HARM_DIRECTION, harmDirection } from '../report/hypotheses.js';
+export { HARM_DIRECTION, harmDirection } from '../verdicts/index.js';
 
 /** Value of `metric` in a trial: a core field or a numeric diagnostic. */
 export function metricValue(trial: { accuracy: number | null; deltaImprovement: number | null; diagnostics: Record<string, unknown> }, metric: string): number | undefined {

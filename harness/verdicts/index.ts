@@ -1,0 +1,21 @@
+/**
+ * Verdicts: harm directions, hypothesis families and the three-verdict decision rule — one place
+ * that the spec matchers and the reports both import, so a spec file and its report never disagree.
+ * Pure (statistics only, no engine).
+ *
+ * @module
+ */
+export { HARM_DIRECTION, harmDirection, hypothesisKey, hypothesisMetric, opposite } from './directions.js';
+export { familySize, qValuesByHypothesis, type FamilyTest } from './family.js';
+export {
+  MAX_TRIALS_NEEDED,
+  VERDICTS,
+  decide,
+  hypothesisTests,
+  isSignificant,
+  trialsToDetect,
+  type Decision,
+  type HypothesisTests,
+  type Verdict,
+} from './decide.js';
+export { correctFamily, type FamilyMemberTests } from './correct.js';
