@@ -11,7 +11,7 @@
  * test rejects), or *inconclusive* (neither; with the minimum detectable effect and the trials per
  * arm that would decide it). Fewer than two trials in an arm is *insufficient data*.
  */
-import { DEFAULT_POWER, minimumDetectableDifference, welchOneSided, type Alternative, type Comparison } from '../stats/index.js';
+import { DEFAULT_POWER, trialsNeeded as trialsNeededFor, welchOneSided, type Alternative, type Comparison } from '../stats/index.js';
 import { opposite } from './directions.js';
 
 /** How one hypothesis ends. */
@@ -85,26 +85,6 @@ export interface Decision {
 export const MAX_TRIALS_NEEDED = 10_000;
 
 /**
- * Smallest n per arm (equal arms, common sd) whose minimum detectable difference at α and `power`
- * is ≤ `effect` — consistent with {@link minimumDetectableDifference}; null beyond `max`.
- */
-export function trialsToDetect(effect: number, sd: number, alpha: number, power: number = DEFAULT_POWER, max = MAX_TRIALS_NEEDED): number | null {
-  if (!(effect > 0)) return null;
-  if (sd === 0) return 2;
-  const detects = (n: number) => minimumDetectableDifference(sd, sd, n, n, alpha, power) <= effect;
-  if (!detects(max)) return null;
-  let lo = 1; // does not detect (or is too small for a test)
-  let hi = 2;
-  while (!detects(hi)) [lo, hi] = [hi, hi * 2 > max ? max : hi * 2];
-  while (hi - lo > 1) {
-    const mid = (lo + hi) >> 1;
-    if (detects(mid)) hi = mid;
-    else lo = mid;
-  }
-  return Math.max(2, hi);
-}
-
-/**
  * The verdict of a hypothesis whose tests carry their q-values. `planningSd` (from the tier's
  * calibration) replaces the arms' own sd for the trials-needed figure: at n = 3 the observed sd is
  * itself a noisy estimate.
@@ -127,7 +107,7 @@ export function decide(tests: HypothesisTests, alpha: number, options: { plannin
     withinMargin,
     margin,
     mde: effect.mde,
-    trialsNeeded: target === null ? null : trialsToDetect(target, planningSd, alpha, power),
+    trialsNeeded: target === null ? null : trialsNeededFor(target, planningSd, alpha, power, { max: MAX_TRIALS_NEEDED }).n,
     planningSd,
     planningSdSource: options.planningSd !== undefined ? 'calibration' : 'observed',
   };

@@ -13,7 +13,6 @@ export {
   decide,
   hypothesisTests,
   isSignificant,
-  trialsToDetect,
   type Decision,
   type HypothesisTests,
   type Verdict,
