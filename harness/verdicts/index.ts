@@ -18,3 +18,4 @@ export {
   type Verdict,
 } from './decide.js';
 export { correctFamily, type FamilyMemberTests } from './correct.js';
+export { RUN_ASSERTIONS_NAMESPACE, type AssertionRecord, type AssertionStatus, type MatcherVerdict, type RunAssertions } from './records.js';
