@@ -76,7 +76,11 @@ export interface Decision {
    * such effect size, or more than {@link MAX_TRIALS_NEEDED} would be needed.
    */
   readonly trialsNeeded: number | null;
-  /** The sd behind `trialsNeeded`: the tier's calibration when known, else the arms' pooled sd. */
+  /**
+   * The sd behind `trialsNeeded`: the arms' pooled sd, or the tier's calibrated sd when that is
+   * larger (an observed sd from 3 trials can be far too small; no method is less noisy than the
+   * seed noise of retraining one cell).
+   */
   readonly planningSd: number | null;
   readonly planningSdSource: 'calibration' | 'observed' | null;
 }
@@ -85,8 +89,8 @@ export interface Decision {
 export const MAX_TRIALS_NEEDED = 10_000;
 
 /**
- * The verdict of a hypothesis whose tests carry their q-values. `planningSd` (from the tier's
- * calibration) replaces the arms' own sd for the trials-needed figure: at n = 3 the observed sd is
+ * The verdict of a hypothesis whose tests carry their q-values. `planningSd` (the tier's calibrated
+ * seed noise) is a floor for the sd behind the trials-needed figure: at n = 3 the observed sd is
  * itself a noisy estimate.
  */
 export function decide(tests: HypothesisTests, alpha: number, options: { planningSd?: number; power?: number } = {}): Decision {
@@ -98,7 +102,8 @@ export function decide(tests: HypothesisTests, alpha: number, options: { plannin
   const effectShown = isSignificant(effect, alpha);
   const withinMargin = isSignificant(bound, alpha);
   const observedSd = Math.sqrt((effect.sdA ** 2 + effect.sdB ** 2) / 2);
-  const planningSd = options.planningSd ?? observedSd;
+  const calibrated = options.planningSd !== undefined && options.planningSd > observedSd;
+  const planningSd = calibrated ? options.planningSd! : observedSd;
   const shiftInDirection = tests.direction === 'less' ? -effect.diff : effect.diff;
   const target = margin ?? (shiftInDirection > 0 ? shiftInDirection : null);
   return {
@@ -109,6 +114,6 @@ export function decide(tests: HypothesisTests, alpha: number, options: { plannin
     mde: effect.mde,
     trialsNeeded: target === null ? null : trialsNeededFor(target, planningSd, alpha, power, { max: MAX_TRIALS_NEEDED }).n,
     planningSd,
-    planningSdSource: options.planningSd !== undefined ? 'calibration' : 'observed',
+    planningSdSource: calibrated ? 'calibration' : 'observed',
   };
 }

@@ -36,10 +36,11 @@ describe('three verdicts', () => {
     expect(d.mde).toBeGreaterThan(1);
     expect(d.trialsNeeded).toBeGreaterThan(3);
     expect(d.planningSdSource).toBe('observed');
-    // With a calibrated sd, that sd decides the figure.
-    const calibrated = decideOne([78.1, 80.9, 79.4], [80.3, 77.9, 81.2], 1, 0.5);
-    expect(calibrated.trialsNeeded).toBe(trialsNeeded(1, 0.5, ALPHA).n);
+    // A calibrated sd is a floor: a larger one decides the figure, a smaller one does not.
+    const calibrated = decideOne([78.1, 80.9, 79.4], [80.3, 77.9, 81.2], 1, 3);
+    expect(calibrated.trialsNeeded).toBe(trialsNeeded(1, 3, ALPHA, 0.8, { max: 10_000 }).n);
     expect(calibrated.planningSdSource).toBe('calibration');
+    expect(decideOne([78.1, 80.9, 79.4], [80.3, 77.9, 81.2], 1, 0.1).trialsNeeded).toBe(d.trialsNeeded);
   });
 
   test('without a margin nothing but harm can be decided, and the trials needed target the observed drop', () => {
