@@ -7,6 +7,28 @@ import { DEFAULT_STORE_PATH } from '../run/defaults.js';
 /** The best NB201 cell on CIFAR-10 in the benchmark: a sensible default to train. */
 export const DEFAULT_GENOTYPE = '|nor_conv_3x3~0|+|nor_conv_3x3~0|nor_conv_3x3~1|+|skip_connect~0|nor_conv_3x3~1|nor_conv_3x3~2|';
 
+export const CALIBRATE_HELP = `Usage: naspoison calibrate [options]
+
+Measures a tier with its own evaluation recipe: the random baseline's R cells (the very evaluations
+runs use), one cell (the first baseline cell) under k seeds for the seed noise, and two reference
+cells (the best-known NB201 cell, the all-3×3 cell) under the same k seeds; headroom = best reference
+mean − random mean. Then, for every poisoningMatrix of benchmarks/**/*.spec.ts, the power of each
+hypothesis at the tier's trials per arm for a drop of the tier's margin δ and of the headroom, and the
+trials per arm 80% power needs, at the seed-noise sd and at the random-cell sd.
+Every evaluation and the record are cached in the store: a second call with nothing changed is
+served from the cache in seconds.
+
+Options:
+  --tier <name|file>  smoke | standard | paper | path to a tier JSON (default: NASPOISON_TIER or smoke)
+  --seeds <k>         seeds of the seed-noise and reference cells, 2 or more (default 5)
+  --backend <name>    auto | tensorflow | webgpu | wasm | cpu (default: NASPOISON_BACKEND or auto)
+  --store <path>      result store (default ${DEFAULT_STORE_PATH})
+  --data-dir <dir>    IDX or CIFAR binary files instead of the built-in data
+  --fixture           use the committed Fashion-MNIST subset even if the full set is installed
+  --json              print the calibration record (and the power table) as JSON on stdout
+  -h, --help          show this help
+`;
+
 export const DOCTOR_HELP = `Usage: naspoison doctor [--json]
 
 Checks each TensorFlow.js backend (tensorflow, webgpu, wasm, cpu): whether it loads here and, if not,

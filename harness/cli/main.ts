@@ -10,6 +10,7 @@ const COMMANDS: Record<string, { load: () => Promise<Command>; summary: string }
   report: { load: async () => (await import('./report-command.js')).reportCommand, summary: 'render a run\'s Markdown/HTML/JSON report from the store' },
   leaderboard: { load: async () => (await import('./leaderboard-command.js')).leaderboardCommand, summary: 'rank NAS methods under poisoning across runs, with rank groups' },
   merge: { load: async () => (await import('./merge-command.js')).mergeCommand, summary: 'merge sharded result stores into one' },
+  calibrate: { load: async () => (await import('./calibrate-command.js')).calibrateCommand, summary: 'measure a tier\'s headroom and seed noise, and the power of the shipped hypotheses' },
   train: { load: async () => (await import('./train-command.js')).trainCommand, summary: 'train and evaluate one NB201 architecture on clean data' },
   doctor: { load: async () => (await import('./doctor-command.js')).doctorCommand, summary: 'check backends, data and machine' },
 };

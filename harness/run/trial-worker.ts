@@ -1,5 +1,5 @@
 /**
- * A worker process of a parallel run: runs the trials, or trains the random-baseline
+ * A worker process of a parallel run: runs the trials, or trains the random-baseline (or calibration)
  * architectures, it is given (each result is written to the shared store as it completes) and
  * reports on stdout, one JSON message per line. Started by {@link runJobsInWorkers}; argv[2] is a
  * JSON file with { kind, jobs, options }.
@@ -7,7 +7,10 @@
 import { readFileSync } from 'node:fs';
 import { createRunContext, prepareRun, trainBaselineSamples, type RunContextOptions } from './context.js';
 import { runTrial, type TrialPlan } from './trial.js';
-import type { WorkerMessage } from './workers.js';
+import type { EvaluationJob, WorkerMessage } from './workers.js';
+import { evaluationCacheOf } from './evaluation-cache.js';
+import { evaluateGenotype } from '../train/evaluate.js';
+import { genotypeFromString } from '../space/index.js';
 
 const emit = (message: WorkerMessage) => process.stdout.write(`${JSON.stringify(message)}\n`);
 
@@ -18,12 +21,21 @@ process.stdin.resume();
 
 const work = JSON.parse(readFileSync(process.argv[2]!, 'utf8')) as
   | { kind: 'trials'; jobs: TrialPlan[]; options: RunContextOptions }
-  | { kind: 'baseline'; jobs: number[]; options: RunContextOptions };
+  | { kind: 'baseline'; jobs: number[]; options: RunContextOptions }
+  | { kind: 'evaluations'; jobs: EvaluationJob[]; options: RunContextOptions };
 const log = (message: string) => emit({ type: 'log', message });
 try {
   if (work.kind === 'baseline') {
     const run = await prepareRun({ ...work.options, quiet: true, log });
     trainBaselineSamples(run, work.jobs, (index, accuracy) => emit({ type: 'baseline-done', index, accuracy }));
+    run.store.close();
+  } else if (work.kind === 'evaluations') {
+    const run = await prepareRun({ ...work.options, quiet: true, log });
+    const cache = evaluationCacheOf(run.store);
+    for (const job of work.jobs) {
+      const e = evaluateGenotype(genotypeFromString(job.genotype), run.data, run.protocol, { seed: job.seed, backend: run.backend.name, cache });
+      emit({ type: 'evaluation-done', index: job.index, accuracy: e.accuracy, cached: e.cached });
+    }
     run.store.close();
   } else {
     // The baseline is in the cache by now (the parent trained it first), so this trains nothing.

@@ -17,6 +17,7 @@ import type { TrialPlan } from './trial.js';
 export type WorkerMessage =
   | { type: 'log'; message: string }
   | { type: 'baseline-done'; index: number; accuracy: number }
+  | { type: 'evaluation-done'; index: number; accuracy: number; cached: boolean }
   | { type: 'done'; plan: TrialPlan; trialKey: string; status: 'completed' | 'errored'; accuracy: number | null; deltaImprovement: number | null; error: string | null }
   | { type: 'fatal'; error: string };
 
@@ -33,8 +34,21 @@ export function defaultWorkerCount(): number {
 
 const WORKER = fileURLToPath(new URL('./trial-worker.ts', import.meta.url));
 
-/** What a worker is asked to do: run trials, or train random-baseline architectures into the cache. */
-export type WorkerJobs = { kind: 'trials'; jobs: readonly TrialPlan[] } | { kind: 'baseline'; jobs: readonly number[] };
+/** One clean evaluation (genotype string, seed) to train into the evaluation cache; `index` names it in the reply. */
+export interface EvaluationJob {
+  index: number;
+  genotype: string;
+  seed: number;
+}
+
+/**
+ * What a worker is asked to do: run trials, train random-baseline architectures into the cache, or
+ * train given (genotype, seed) evaluations into the cache (calibration).
+ */
+export type WorkerJobs =
+  | { kind: 'trials'; jobs: readonly TrialPlan[] }
+  | { kind: 'baseline'; jobs: readonly number[] }
+  | { kind: 'evaluations'; jobs: readonly EvaluationJob[] };
 
 /**
  * Runs the jobs split round-robin over `workers` processes; calls `onMessage` for each message as
