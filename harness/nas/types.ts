@@ -18,11 +18,23 @@ export interface SearchContext<Settings> {
   seed: number;
   /** Progress messages (shown on the terminal by the runner). */
   log?: (message: string) => void;
+  /**
+   * Cells whose clean accuracy the harness knows: the tier's random-baseline sample, in its order.
+   * A method that scores candidate cells may score these too (see {@link SearchOutcome.panelScores});
+   * the harness then measures how well its selection signal ranks them by clean accuracy.
+   */
+  panel?: readonly Nb201Genotype[];
 }
 
 export interface SearchOutcome {
   genotype: Nb201Genotype;
   diagnostics: Diagnostics;
+  /**
+   * The method's own selection signal on the cells of {@link SearchContext.panel}, in panel order
+   * (higher = preferred). When given, the harness adds the diagnostic `panelRankCorrelation`:
+   * Kendall's τ-b between these scores and the cells' clean accuracies.
+   */
+  panelScores?: readonly number[];
 }
 
 /** A NAS algorithm plugin. */
@@ -32,4 +44,10 @@ export interface NasAlgorithm<Settings = unknown> extends Plugin {
   /** Effective settings from the tier's `nas[name]` block (validated; defaults filled in). */
   settings(tierBlock: unknown): Settings;
   search(context: SearchContext<Settings>): SearchOutcome | Promise<SearchOutcome>;
+  /**
+   * Each way these settings depart from the method as published (one sentence each, e.g. "2
+   * stages instead of 3"); the report's method section lists them. Omit for methods with no
+   * published reference.
+   */
+  deviations?(settings: Settings): string[];
 }

@@ -4,10 +4,12 @@
  * baseline, trial counts and each NAS algorithm's search budget. Chosen by `--tier` or
  * NASPOISON_TIER; every report names it.
  */
+import type { EarlyStoppingTierSettings } from '../nas/early-stopping/settings.js';
 import type { PdartsTierSettings } from '../nas/pdarts/settings.js';
 import type { TrainingRecipe } from '../train/recipe.js';
 
 export type { PdartsStage, PdartsTierSettings } from '../nas/pdarts/settings.js';
+export type { EarlyStoppingTierSettings } from '../nas/early-stopping/settings.js';
 
 export interface TierData {
   /** Dataset name understood by harness/data loadDataset. */
@@ -42,5 +44,5 @@ export interface Tier {
    * "no harm beyond δ" verdict and the trials a decision needs are computed against them.
    */
   margins?: Readonly<Record<string, number>>;
-  nas: { pdarts: PdartsTierSettings };
+  nas: { pdarts: PdartsTierSettings; 'random-early-stopping'?: EarlyStoppingTierSettings };
 }

@@ -8,7 +8,10 @@
 import { CLEAN, attacks } from '../attacks/index.js';
 import { applyPoison } from '../attacks/poison.js';
 import { deriveSeed } from '../engine/rng.js';
-import { nasAlgorithms } from '../nas/index.js';
+import { nasAlgorithms, type Diagnostics, type SearchOutcome } from '../nas/index.js';
+import type { RandomBaseline } from '../nas/random-search.js';
+import { genotypeFromString } from '../space/genotype.js';
+import { kendallTauB } from '../stats/kendall.js';
 import { trialKey, type TrialIdentity, type TrialRecord } from '../store/index.js';
 import { evaluateGenotype } from '../train/evaluate.js';
 import { evaluationCacheOf } from './evaluation-cache.js';
@@ -65,6 +68,22 @@ export function planIdentity(plan: TrialPlan, ctx: RunContext): { identity: Tria
   return { identity, key: trialKey(identity, params, ctx.datasetHash, ctx.backend.name), params };
 }
 
+/**
+ * `panelRankCorrelation`: Kendall's τ-b between the method's scores of the panel cells (the random
+ * baseline's sample) and their clean accuracies — how well its selection signal ranks cells by
+ * clean accuracy. Empty when the method gives no panel scores; null when τ is undefined (a
+ * constant signal).
+ */
+export function panelDiagnostics(outcome: SearchOutcome, baseline: Pick<RandomBaseline, 'evaluations'>): Diagnostics {
+  if (outcome.panelScores === undefined) return {};
+  const accuracies = baseline.evaluations.map((e) => e.accuracy);
+  if (outcome.panelScores.length !== accuracies.length) {
+    throw new Error(`the search gave ${outcome.panelScores.length} panel scores for a panel of ${accuracies.length} cells`);
+  }
+  const tau = kendallTauB([...outcome.panelScores], accuracies);
+  return { panelRankCorrelation: Number.isFinite(tau) ? tau : null };
+}
+
 /** Runs (or reads back) one trial. */
 export async function runTrial(plan: TrialPlan, ctx: RunContext): Promise<{ record: TrialRecord; reused: boolean }> {
   const { identity, key, params } = planIdentity(plan, ctx);
@@ -104,6 +123,7 @@ export async function runTrial(plan: TrialPlan, ctx: RunContext): Promise<{ reco
       settings: params.nasSettings,
       seed: deriveSeed(seed, 'search'),
       log: (m) => ctx.log(`    ${m}`),
+      panel: ctx.baseline.evaluations.map((e) => genotypeFromString(e.genotype)),
     });
     const evaluation = evaluateGenotype(outcome.genotype, ctx.data, ctx.protocol, {
       seed: deriveSeed(seed, 'retrain'),
@@ -119,7 +139,7 @@ export async function runTrial(plan: TrialPlan, ctx: RunContext): Promise<{ reco
       accuracy: evaluation.accuracy,
       randomBaselineMean: ctx.baseline.mean,
       deltaImprovement: evaluation.accuracy - ctx.baseline.mean,
-      diagnostics: { ...outcome.diagnostics, retrainMs: Math.round(evaluation.trainMs), retrainCached: evaluation.cached },
+      diagnostics: { ...outcome.diagnostics, ...panelDiagnostics(outcome, ctx.baseline), retrainMs: Math.round(evaluation.trainMs), retrainCached: evaluation.cached },
       finishedAt: new Date().toISOString(),
       durationMs: Math.round(performance.now() - started),
     };

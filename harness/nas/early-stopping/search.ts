@@ -1,0 +1,114 @@
+/**
+ * Random search with early stopping (Li & Talwalkar 2019's baseline, without successive halving)
+ * over a fixed candidate list: the harness's panel — the tier's random-baseline sample, cells drawn
+ * uniformly from the NB201 space whose clean accuracies the harness knows. Using those cells as the
+ * candidates makes the method's selection signal checkable: the harness correlates the candidates'
+ * validation accuracies with their clean accuracies (`panelRankCorrelation`).
+ *
+ * One search: a random subset of the (possibly poisoned) training set, split (stratified by its
+ * possibly poisoned labels) into a training and a validation part; every candidate is trained for a
+ * few epochs on the training part and scored by its accuracy on the validation part — poisoned labels
+ * included, as a real search would see them. The best-scoring candidate (ties: the earlier one) is
+ * returned. All randomness comes from `seed`, which the clean and poisoned arms of a trial share.
+ */
+import * as tf from '@tensorflow/tfjs';
+import type { ImageDataset } from '../../data/types.js';
+import { stratifiedSplit, takeIndices } from '../../data/split.js';
+import { Rng, deriveSeed } from '../../engine/rng.js';
+import { canonicalRepresentative } from '../../space/canonical.js';
+import { genotypeToString, type Nb201Genotype } from '../../space/genotype.js';
+import { buildNetwork } from '../../space/network.js';
+import { batchRanges, gatherBatch } from '../../train/batches.js';
+import type { TrainingRecipe } from '../../train/recipe.js';
+import { trainModel, type Trainable } from '../../train/trainer.js';
+import type { SearchContext, SearchOutcome } from '../types.js';
+import type { EarlyStoppingSettings } from './settings.js';
+
+/** The brief-training recipe of the candidates. */
+function recipeOf(settings: EarlyStoppingSettings): TrainingRecipe {
+  return {
+    name: 'early-stopping',
+    epochs: settings.epochs,
+    batchSize: settings.batchSize,
+    learningRate: settings.learningRate,
+    minLearningRate: 0,
+    schedule: 'cosine',
+    momentum: 0.9,
+    nesterov: true,
+    weightDecay: 5e-4,
+    gradientClipNorm: 5,
+    evalBatchSize: 500,
+  };
+}
+
+/** Fraction of `data` whose (possibly poisoned) label the model predicts, read asynchronously. */
+async function accuracyOn(model: Trainable, data: ImageDataset, batchSize: number): Promise<number> {
+  const all = new Int32Array(data.n).map((_, i) => i);
+  let correct = 0;
+  for (const [start, end] of batchRanges(data.n, batchSize, 1)) {
+    const batch = gatherBatch(data, all, start, end);
+    const predicted = tf.tidy(() => tf.argMax(model.forward(batch.x, { training: false }), 1));
+    try {
+      const values = await predicted.data();
+      for (let i = 0; i < values.length; i++) if (values[i] === batch.labels[i]) correct++;
+    } finally {
+      tf.dispose([predicted, batch.x, batch.y]);
+    }
+  }
+  return correct / data.n;
+}
+
+/**
+ * Trains `genotype` briefly on `train` and returns its accuracy on `validation`, in percent.
+ * Weights and batch order come from `seed`. As in the clean evaluation, the network trained is the
+ * genotype's canonical representative (ops that cannot reach the output are dropped; they would
+ * have no gradient).
+ */
+export async function scoreCandidate(genotype: Nb201Genotype, train: ImageDataset, validation: ImageDataset, settings: EarlyStoppingSettings, seed: number): Promise<number> {
+  const network = buildNetwork(
+    canonicalRepresentative(genotype),
+    { channels: settings.channels, cellsPerStage: settings.cellsPerStage, inputChannels: train.channels, numClasses: train.numClasses },
+    new Rng(deriveSeed(seed, 'weights')),
+  );
+  try {
+    trainModel(network, train, recipeOf(settings), { seed: deriveSeed(seed, 'training') });
+    return 100 * (await accuracyOn(network, validation, 500));
+  } finally {
+    network.dispose();
+  }
+}
+
+/** Runs the search on `context.train` over `context.panel`. */
+export async function earlyStoppingSearch(context: SearchContext<EarlyStoppingSettings>): Promise<SearchOutcome> {
+  const { train, settings, seed, panel } = context;
+  if (!panel || panel.length === 0) {
+    throw new Error('random-early-stopping: no candidate cells — it searches the panel the harness passes (the random-baseline sample); run it through the harness or pass `panel`');
+  }
+  const started = performance.now();
+  const rng = new Rng(seed).child('random-early-stopping');
+  const size = Math.min(train.n, settings.searchSubset ?? train.n);
+  const subset = size < train.n ? takeIndices(train, rng.child('subset').permutation(train.n).subarray(0, size)) : train;
+  const split = stratifiedSplit(subset, settings.validationFraction, rng.child('split'));
+
+  const scores: number[] = [];
+  for (let i = 0; i < panel.length; i++) {
+    const score = await scoreCandidate(panel[i]!, split.train, split.validation, settings, deriveSeed(seed, 'candidate', i));
+    scores.push(score);
+    context.log?.(`random-early-stopping candidate ${i + 1}/${panel.length} · validation accuracy ${score.toFixed(1)}%`);
+  }
+  let best = 0;
+  for (let i = 1; i < scores.length; i++) if (scores[i]! > scores[best]!) best = i;
+  const genotype = panel[best]!;
+  return {
+    genotype,
+    panelScores: scores,
+    diagnostics: {
+      searchMs: Math.round(performance.now() - started),
+      candidates: panel.length,
+      bestValidationAccuracy: scores[best]!,
+      bestCandidate: best,
+      meanValidationAccuracy: scores.reduce((a, b) => a + b, 0) / scores.length,
+      genotype: genotypeToString(genotype),
+    },
+  };
+}
