@@ -10,7 +10,9 @@ describe('P-DARTS × random label flipping', () => {
     expect(m.cell(0.5).deltaImprovement).toBeSignificantlyBelow(m.control.deltaImprovement);
   });
 
-  test('a 1% budget does not move accuracy (robustness gate)', () => {
-    expect(m.cell(0.01).accuracy).not.toBeSignificantlyBelow(m.control.accuracy);
+  // Passes only on evidence: a non-inferiority test at the tier's margin (1 pp at smoke and standard).
+  // Trials that cannot decide it leave it "underpowered at this tier", never passed.
+  test('a 1% budget costs at most the margin in accuracy (robustness gate)', () => {
+    expect(m.cell(0.01).accuracy).toBeNoWorseThan(m.control.accuracy);
   });
 });

@@ -13,7 +13,9 @@ describe('Random search × random label flipping (harness control)', () => {
     expect(m.cell(0.5).accuracy.values().length).toBeGreaterThanOrEqual(2);
   });
 
-  test('and no significant drop (the gate a real NAS method is held to)', () => {
-    expect(m.cell(0.5).accuracy).not.toBeSignificantlyBelow(m.control.accuracy);
+  test('and no drop beyond the margin (the gate a real NAS method is held to)', () => {
+    // Welch's test ignores the pairing, so at n = 3 this gate may be underpowered even though the
+    // arms are equal trial for trial (the test above is the decisive one).
+    expect(m.cell(0.5).accuracy).toBeNoWorseThan(m.control.accuracy);
   });
 });

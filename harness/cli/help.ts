@@ -76,6 +76,10 @@ Runs the poisoning spec files (benchmarks/**/*.spec.ts; a filter narrows them, e
 tier, stores every trial, and writes reports/<run id>/report.md, index.html and results.json.
 Trials already in the store are not rerun, so an interrupted run resumes where it stopped.
 
+Every assertion ends with a verdict: harm shown, no harm beyond the margin δ, or inconclusive. An
+assertion its verdict does not decide is "underpowered at this tier" (shown as a skip, with the
+smallest detectable effect and the trials per arm that would decide it), never a pass.
+
 Options:
   --tier <name|file>  smoke | standard | paper | path to a tier JSON (default: NASPOISON_TIER or smoke)
   --backend <name>    auto | tensorflow | webgpu | wasm | cpu (default: NASPOISON_BACKEND or auto)
@@ -85,9 +89,11 @@ Options:
   --out <dir>         report folder root (default reports)
   --run-id <id>       name the run (default: the start time)
   --no-report         skip the report
+  --strict            count underpowered assertions as failures
   -h, --help          show this help
 
-Exit codes: 0 all assertions passed, 1 an assertion failed or a spec errored, 2 usage error.
+Exit codes: 0 no decided assertion failed (underpowered ones are reported, not failed, unless
+--strict), 1 an assertion failed or a spec errored, 2 usage error.
 `;
 
 export const TRAIN_HELP = `Usage: naspoison train [options]

@@ -13,7 +13,20 @@ import { DEFAULT_STORE_PATH } from '../run/defaults.js';
 import { loadTier } from '../run/tiers.js';
 import { writeRunReport } from './report-command.js';
 import { formatDuration, style, UsageError, userInput } from './terminal.js';
+import { StoreReporter } from '../spec/store-reporter.js';
+import type { AssertionRecord } from '../verdicts/index.js';
 
+
+/** "3 passed, 0 failed, 2 underpowered at this tier" in the run's colours. */
+function assertionSummary(records: readonly AssertionRecord[], exitCode: number, strict: boolean): string {
+  const count = (s: AssertionRecord['status']) => records.filter((r) => r.status === s).length;
+  const parts = [`${count('passed')} passed`, `${count('failed')} failed`];
+  if (count('underpowered') > 0) parts.push(`${count('underpowered')} underpowered at this tier (rerun at a larger tier, or --strict to fail them)`);
+  if (count('skipped') > 0) parts.push(`${count('skipped')} skipped`);
+  const text = `assertions: ${parts.join(', ')}${strict ? ' (--strict)' : ''}`;
+  if (exitCode !== 0) return style.red(text, process.stderr);
+  return count('underpowered') > 0 ? style.yellow(text, process.stderr) : style.green(text, process.stderr);
+}
 
 export async function runCommand(argv: string[]): Promise<number> {
   const { values, positionals } = parseArgs({
@@ -27,6 +40,7 @@ export async function runCommand(argv: string[]): Promise<number> {
       out: { type: 'string', default: 'reports' },
       'run-id': { type: 'string' },
       'no-report': { type: 'boolean', default: false },
+      strict: { type: 'boolean', default: false },
       help: { type: 'boolean', short: 'h', default: false },
     },
     allowPositionals: true,
@@ -65,14 +79,16 @@ export async function runCommand(argv: string[]): Promise<number> {
   if (values.backend !== undefined) process.env.NASPOISON_BACKEND = values.backend;
   if (values['data-dir'] !== undefined) process.env.NASPOISON_DATA_DIR = resolve(values['data-dir']);
   if (values.fixture) process.env.NASPOISON_FIXTURE = '1';
+  process.env.NASPOISON_STRICT = values.strict ? '1' : '0';
 
   process.stderr.write(`${style.bold('naspoison run', process.stderr)} ${runId} · tier ${tier.name} · store ${storePath}\n`);
   const started = performance.now();
   let exitCode = 1;
   let ranFiles = 0;
+  const reporter = new StoreReporter({ storePath, runId, strict: values.strict, root: process.cwd() });
   try {
     const { startVitest } = await import('vitest/node');
-    const vitest = await startVitest('test', positionals, { project: ['bench'], run: true, watch: false });
+    const vitest = await startVitest('test', positionals, { project: ['bench'], run: true, watch: false, reporters: ['default', reporter] });
     const files = vitest.state.getFiles();
     ranFiles = files.length;
     const failed = vitest.state.getCountOfFailedTests() > 0 || vitest.state.getUnhandledErrors().length > 0 || files.some((f) => f.result?.state === 'fail');
@@ -93,7 +109,7 @@ export async function runCommand(argv: string[]): Promise<number> {
       process.stderr.write(style.red(`report not written: ${(error as Error).message}\n`, process.stderr));
     }
   }
-  process.stderr.write(`${exitCode === 0 ? style.green('all assertions passed', process.stderr) : style.red('assertions failed', process.stderr)} · ${formatDuration(performance.now() - started)}\n`);
+  process.stderr.write(`${assertionSummary(reporter.records, exitCode, values.strict)} · ${formatDuration(performance.now() - started)}\n`);
   process.exitCode = 0; // vitest sets it; our return value is the exit code
   return exitCode;
 }

@@ -1,4 +1,4 @@
 /** The spec-file API: matrices, metric samples, matchers. */
 export { poisoningMatrix, PoisoningMatrix, MetricSample, ArmView, type PoisoningMatrixOptions, type FamilyMember } from './matrix.js';
-export { installMatchers, significance, describeVerdict, type SignificanceVerdict } from './matchers.js';
+export { installMatchers, assess, describeAssessment, type Assessment, type NoWorseThanOptions, type UnderpoweredMode } from './matchers.js';
 export { CORE_METRICS, HARM_DIRECTION, harmDirection } from './metrics.js';

@@ -9,9 +9,11 @@ import { beforeAll } from 'vitest';
 import { canonicalJson } from '../util/canonical-json.js';
 import { CLEAN } from '../attacks/index.js';
 import { sharedRunContext, type RunContext } from '../run/context.js';
+import { findCalibration, type Calibration } from '../run/calibration.js';
+import { nasAlgorithms } from '../nas/index.js';
 import { armKey, matrixLabel, runMatrix, validateMatrixSpec, type MatrixResults, type MatrixSpec, type ValidMatrixSpec } from '../run/matrix.js';
-import { familySize, hypothesisKey, qValuesByHypothesis } from '../verdicts/index.js';
-import { DEFAULT_ALPHA, welchOneSided, type Alternative, type Comparison } from '../stats/index.js';
+import { correctFamily, decide, familySize, hypothesisKey, hypothesisMetric, hypothesisTests, type Decision, type HypothesisTests } from '../verdicts/index.js';
+import { DEFAULT_ALPHA, type Alternative, type Comparison } from '../stats/index.js';
 import { CORE_METRICS, harmDirection, metricLabel, metricValue } from './metrics.js';
 
 /** One metric of one arm: what `expect(…)` receives. */
@@ -58,12 +60,17 @@ export class ArmView {
   }
 }
 
-/** A hypothesis of the matrix's family, with its test once the trials are in. */
+/** A hypothesis of the matrix's family, with its tests and verdict once the trials are in. */
 export interface FamilyMember {
   budget: number;
   metric: string;
+  /** The harm direction the hypothesis is tested in. */
   alternative: Alternative;
+  /** The effect (harm) test, with its q over the family. */
   comparison: Comparison;
+  /** Both tests (effect and margin), with q-values. */
+  tests: HypothesisTests;
+  decision: Decision;
 }
 
 export interface PoisoningMatrixOptions extends MatrixSpec {
@@ -71,6 +78,12 @@ export interface PoisoningMatrixOptions extends MatrixSpec {
   track?: readonly string[];
   /** Significance level (default 0.05). */
   alpha?: number;
+  /**
+   * Non-inferiority margins δ per metric, in the metric's unit (pp for accuracy and ΔImp); they
+   * override the tier's `margins`. A metric without a margin can only end as "harm shown" or
+   * "inconclusive".
+   */
+  margins?: Readonly<Record<string, number>>;
   /** Run context (default: the process-wide one from the environment). */
   context?: () => Promise<RunContext>;
 }
@@ -80,6 +93,11 @@ export class PoisoningMatrix {
   readonly spec: ValidMatrixSpec;
   readonly alpha: number;
   readonly tracked: readonly string[];
+  /** Seed-noise sd from the tier's calibration, when one is stored (set by the runner). */
+  calibrationSd: number | undefined;
+  /** The tier's stored calibration, if any (found when the matrix runs). */
+  calibration: Calibration | undefined;
+  private readonly declaredMargins: Readonly<Record<string, number>>;
   private outcome: MatrixResults | undefined;
   private familyCache: FamilyMember[] | undefined;
   private context: RunContext | undefined;
@@ -90,11 +108,36 @@ export class PoisoningMatrix {
     this.alpha = options.alpha ?? DEFAULT_ALPHA;
     if (!(this.alpha > 0 && this.alpha < 1)) throw new Error(`${this.label}: alpha must be in (0, 1), got ${this.alpha}`);
     this.tracked = [...CORE_METRICS, ...(options.track ?? []).filter((m) => !(CORE_METRICS as readonly string[]).includes(m))];
+    for (const [metric, margin] of Object.entries(options.margins ?? {})) {
+      if (!(Number.isFinite(margin) && margin > 0)) throw new Error(`${this.label}: margins.${metric} must be a number > 0, got ${margin}`);
+    }
+    this.declaredMargins = { ...(options.margins ?? {}) };
+  }
+
+  /** Margins in force: the tier's, overridden by the spec's. */
+  margins(): Record<string, number> {
+    return { ...(this.context?.tier.margins ?? {}), ...this.declaredMargins };
+  }
+
+  /** δ for a metric (ΔImp and accuracy share one: they are one hypothesis), or null. */
+  marginFor(metric: string): number | null {
+    const margins = this.margins();
+    return margins[metric] ?? margins[hypothesisMetric(metric)] ?? null;
+  }
+
+  /**
+   * The calibrated sd below which trials-needed figures never plan for a metric: the tier's seed
+   * noise for accuracy and ΔImp (a method cannot be less noisy than retraining one cell).
+   */
+  planningSd(metric: string): number | undefined {
+    return hypothesisMetric(metric) === 'accuracy' ? this.calibrationSd : undefined;
   }
 
   /** Runs the trials (once). Called by the `beforeAll` that {@link poisoningMatrix} registers. */
   async run(context: RunContext): Promise<MatrixResults> {
     this.context = context;
+    this.calibration = findCalibration(context.store, { tier: context.tier.name, datasetHash: context.datasetHash, backend: context.backend.name });
+    this.calibrationSd = this.calibration?.seedNoise.sd;
     this.outcome ??= await runMatrix(this.spec, context);
     return this.outcome;
   }
@@ -138,36 +181,36 @@ export class PoisoningMatrix {
    */
   family(): FamilyMember[] {
     if (this.familyCache) return this.familyCache;
-    const control = (metric: string) => new MetricSample(this, CLEAN, 0, metric).values();
+    const values = (attack: string, budget: number, metric: string) => new MetricSample(this, attack, budget, metric).values();
     const members = this.spec.budgets.flatMap((budget) =>
       this.tracked.map((metric) => {
         const alternative = harmDirection(metric);
-        const comparison = welchOneSided(new MetricSample(this, this.spec.attack, budget, metric).values(), control(metric), alternative, { alpha: this.alpha });
-        return { budget, metric, alternative, comparison };
+        const tests = hypothesisTests(values(this.spec.attack, budget, metric), values(CLEAN, 0, metric), alternative, this.marginFor(metric), { alpha: this.alpha });
+        return { budget, metric, alternative, tests };
       }),
     );
     for (const metric of this.tracked) {
-      if (members.some((m) => m.metric === metric && (m.comparison.nA > 0 || m.comparison.nB > 0))) continue;
+      if (members.some((m) => m.metric === metric && (m.tests.effect.nA > 0 || m.tests.effect.nB > 0))) continue;
       const anyTrials = [...this.results().arms.values()].some((trials) => trials.length > 0);
       if (anyTrials) throw new Error(`${this.label}: no trial reports "${metric}"; tracked metrics must be accuracy, deltaImprovement or a numeric diagnostic of ${this.spec.nas}`);
     }
-    const q = qValuesByHypothesis(this.tests(members));
-    this.familyCache = members.map((m, i) => (m.comparison.state === 'computed' ? { ...m, comparison: { ...m.comparison, q: q[i]! } } : m));
+    const corrected = correctFamily(members.map((m) => ({ key: this.keyOf(m), tests: m.tests })));
+    this.familyCache = members.map((m, i) => {
+      const tests = corrected[i]!;
+      const planningSd = this.planningSd(m.metric);
+      return { ...m, tests, comparison: tests.effect, decision: decide(tests, this.alpha, planningSd === undefined ? {} : { planningSd }) };
+    });
     return this.familyCache;
   }
 
-  private tests(members: readonly FamilyMember[]): Array<{ key: string; p: number | undefined }> {
-    return members.map((m) => ({ key: hypothesisKey(String(m.budget), m.metric, m.alternative), p: m.comparison.state === 'computed' ? m.comparison.p : undefined }));
+  /** The hypothesis key of a member (ΔImp and accuracy of one budget share it). */
+  keyOf(m: { budget: number; metric: string; alternative: Alternative }): string {
+    return hypothesisKey(String(m.budget), m.metric, m.alternative);
   }
 
-  /** The family's distinct hypotheses, one comparison each (what BH counts). */
-  hypotheses(): Comparison[] {
-    const seen = new Set<string>();
-    const family = this.family();
-    return this.tests(family)
-      .map((t, i) => ({ key: t.key, comparison: family[i]!.comparison }))
-      .filter((t) => !seen.has(t.key) && seen.add(t.key))
-      .map((t) => t.comparison);
+  /** The family's members as BH sees them (key and effect-test p-value). */
+  private tests(members: readonly FamilyMember[]): Array<{ key: string; p: number | undefined }> {
+    return members.map((m) => ({ key: this.keyOf(m), p: m.comparison.state === 'computed' ? m.comparison.p : undefined }));
   }
 
   /** Number of hypotheses with a p-value in the family. */
@@ -207,6 +250,26 @@ export function poisoningMatrix(options: PoisoningMatrixOptions): PoisoningMatri
   return matrix;
 }
 
+/** What the report's method section says of a NAS method: its deviations from the published settings at this tier. */
+function methodOf(context: RunContext, name: string): { nas: string; description: string; deviations: string[] } {
+  const nas = nasAlgorithms.get(name);
+  const settings = nas.settings((context.tier.nas as Record<string, unknown>)[name]);
+  return { nas: name, description: nas.description, deviations: nas.deviations?.(settings) ?? [] };
+}
+
+/** The calibration as the report shows it. */
+function calibrationSummary(c: Calibration) {
+  return {
+    tier: c.tier,
+    recipe: c.recipe,
+    random: { n: c.random.samples, mean: c.random.mean, sd: c.random.sd },
+    seedNoise: { cell: c.seedNoise.genotype, n: c.seedNoise.accuracies.length, sd: c.seedNoise.sd, mean: c.seedNoise.mean },
+    references: c.references.map((r) => ({ name: r.name, genotype: r.genotype, n: r.accuracies.length, mean: r.mean, sd: r.accuracies.length > 1 ? r.sd : null })),
+    headroom: c.headroom,
+    createdAt: c.createdAt,
+  };
+}
+
 /** Notes the matrix in the store under the run id, so `naspoison report` can find its trials. */
 function recordMatrix(context: RunContext, matrix: PoisoningMatrix, results: MatrixResults): void {
   const value = {
@@ -235,6 +298,10 @@ function recordMatrix(context: RunContext, matrix: PoisoningMatrix, results: Mat
       testSize: context.data.test.n,
       resolution: context.data.train.height,
     },
+    margins: matrix.margins(),
+    ...(matrix.calibrationSd !== undefined ? { planningSd: { accuracy: matrix.calibrationSd, deltaImprovement: matrix.calibrationSd } } : {}),
+    method: methodOf(context, matrix.spec.nas),
+    calibration: matrix.calibration ? calibrationSummary(matrix.calibration) : null,
     recordedAt: new Date().toISOString(),
   };
   // Keyed by the whole spec: two matrices of one nas × attack (say, budgets split over files) both count.

@@ -50,9 +50,20 @@ export function syntheticMatrix(
   budgets: number[],
   trials: number | Record<string, number>,
   draw: (attack: string, budget: number, i: number) => number,
-  options: { track?: string[]; diagnostics?: (attack: string, budget: number, i: number) => Record<string, number>; errored?: TrialRecord[] } = {},
+  options: {
+    track?: string[];
+    margins?: Record<string, number>;
+    diagnostics?: (attack: string, budget: number, i: number) => Record<string, number>;
+    errored?: TrialRecord[];
+  } = {},
 ): PoisoningMatrix {
-  const matrix = new PoisoningMatrix({ nas: 'pdarts', attack: 'random-label-flip', budgets, ...(options.track ? { track: options.track } : {}) });
+  const matrix = new PoisoningMatrix({
+    nas: 'pdarts',
+    attack: 'random-label-flip',
+    budgets,
+    ...(options.track ? { track: options.track } : {}),
+    ...(options.margins ? { margins: options.margins } : {}),
+  });
   const arms = new Map<string, TrialRecord[]>();
   for (const [attack, budget] of [[CLEAN, 0], ...budgets.map((b) => ['random-label-flip', b])] as Array<[string, number]>) {
     const n = typeof trials === 'number' ? trials : (trials[armKey(attack, budget)] ?? 0);
