@@ -37,6 +37,8 @@ export interface MatcherVerdict {
   /** n of the tested and reference arms. */
   readonly nA: number;
   readonly nB: number;
+  /** The matcher's full sentence (numbers, tests, verdict). */
+  readonly text?: string;
 }
 
 /** One assertion of a run. */
