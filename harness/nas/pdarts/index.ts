@@ -1,7 +1,7 @@
 /** The P-DARTS plugin. */
 import type { NasAlgorithm } from '../types.js';
 import { pdartsSearch } from './search.js';
-import { pdartsSettings, type PdartsSettings } from './settings.js';
+import { pdartsDeviations, pdartsSettings, type PdartsSettings } from './settings.js';
 
 export const pdarts: NasAlgorithm<PdartsSettings> = {
   name: 'pdarts',
@@ -9,6 +9,7 @@ export const pdarts: NasAlgorithm<PdartsSettings> = {
   family: 'training-based',
   settings: pdartsSettings,
   search: pdartsSearch,
+  deviations: pdartsDeviations,
 };
 
 export { deriveWithSkipLimit, pruneEdgeOps } from './search.js';
