@@ -242,7 +242,8 @@ describe('sequentialLook', () => {
 
 describe('planLooks', () => {
   test('min, min + step, …, max', () => {
-    expect(planLooks(4, 12)).toEqual([4, 6, 8, 10, 12]);
+    expect(planLooks(4, 12, 2)).toEqual([4, 6, 8, 10, 12]);
+    expect(planLooks(4, 8)).toEqual([4, 5, 6, 7, 8]);
     expect(planLooks(3, 10, 3)).toEqual([3, 6, 9, 10]);
     expect(planLooks(5, 5)).toEqual([5]);
     expect(planLooks(2, 5, 1)).toEqual([2, 3, 4, 5]);

@@ -27,3 +27,12 @@ export { assertSamples, isSamples, isSamplesOfTwoOrMore } from './samples.js';
 export { kendallTauB } from './kendall.js';
 export { noncentralTCdf, powerOneSidedWelch, trialsNeeded } from './power.js';
 export type { TrialsNeeded, TrialsNeededOptions } from './power.js';
+export type {
+  GroupSequentialBoundaries,
+  LookObservation,
+  SequentialDecision,
+  SequentialDesign,
+  SequentialLookResult,
+  SpendingShape,
+} from './group-sequential.js';
+export { groupSequentialBoundaries, planLooks, sequentialLook, spendingFunction, stagewiseAdjustedP } from './group-sequential.js';
