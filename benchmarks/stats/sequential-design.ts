@@ -20,7 +20,7 @@
  * had the lowest mean trials on the planted effect. min 4 rather than 2 because Welch's test on 2–3
  * trials per arm has ~1–4 df and is fragile, and OBF would spend under 1e-3 of α there anyway.
  * Pocock spending looked attractive but was worse here: its early looks spend α where the Welch test
- * has few df and little power (and is conservative, size below α), so it needed max 13–14 to match
+ * has few df and little power, so it needed max 13–14 to match
  * the fixed power and then used more trials on average. Step 1 beat steps 2 and 3: looks cost no
  * trials, OBF's boundaries depend on the information fraction rather than on the number of looks,
  * and a coarser step only adds overshoot.
