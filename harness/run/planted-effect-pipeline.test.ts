@@ -99,3 +99,25 @@ describe('planted effects through the matrix runner (real poisons, real retraini
     expect(accuracy.p).toBeGreaterThan(DEFAULT_ALPHA);
   });
 });
+
+describe('planted effects with sequential trials (group-sequential looks at 3, 5, 7 trials per arm)', () => {
+  const harmed = poisoningMatrix({ nas: planted.name, attack: 'random-label-flip', budgets: [0.9], trials: { min: 3, max: 7, shape: 'pocock' }, context: getContext });
+  const unharmed = poisoningMatrix({ nas: nullPlugin.name, attack: 'random-label-flip', budgets: [0.9], trials: { min: 3, max: 7, shape: 'pocock' }, context: getContext });
+
+  test('the planted harm stops the arm at the first look, and the adjusted p decides it', () => {
+    const [record] = harmed.results().sequential!;
+    expect(record).toMatchObject({ arm: 'random-label-flip@0.9', reason: 'harm boundary crossed', stoppedAt: 3 });
+    expect(harmed.cell(0.9).accuracy.values()).toHaveLength(3);
+    const member = harmed.family().find((m) => m.metric === 'accuracy')!;
+    expect(member.comparison.state === 'computed' && member.comparison.p).toBe(record!.adjustedHarmP);
+    expect(member.decision.verdict).toBe('harm-shown');
+  });
+
+  test('the null plugin runs to the maximum and is not found harmed', () => {
+    const [record] = unharmed.results().sequential!;
+    expect(record!.reason).toBe('maximum trials reached');
+    expect(record!.looks.map((l) => l.nA)).toEqual([3, 5, 7]);
+    expect(unharmed.control.accuracy.values()).toHaveLength(7);
+    expect(unharmed.family().find((m) => m.metric === 'accuracy')!.decision.verdict).not.toBe('harm-shown');
+  });
+});

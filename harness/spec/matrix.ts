@@ -138,7 +138,7 @@ export class PoisoningMatrix {
     this.context = context;
     this.calibration = findCalibration(context.store, { tier: context.tier.name, datasetHash: context.datasetHash, backend: context.backend.name });
     this.calibrationSd = this.calibration?.seedNoise.sd;
-    this.outcome ??= await runMatrix(this.spec, context);
+    this.outcome ??= await runMatrix(this.spec, context, { alpha: this.alpha, margin: this.marginFor('accuracy') });
     return this.outcome;
   }
 
@@ -186,7 +186,7 @@ export class PoisoningMatrix {
       this.tracked.map((metric) => {
         const alternative = harmDirection(metric);
         const tests = hypothesisTests(values(this.spec.attack, budget, metric), values(CLEAN, 0, metric), alternative, this.marginFor(metric), { alpha: this.alpha });
-        return { budget, metric, alternative, tests };
+        return { budget, metric, alternative, tests: this.sequentialTests(budget, metric, tests) };
       }),
     );
     for (const metric of this.tracked) {
@@ -201,6 +201,22 @@ export class PoisoningMatrix {
       return { ...m, tests, comparison: tests.effect, decision: decide(tests, this.alpha, planningSd === undefined ? {} : { planningSd }) };
     });
     return this.familyCache;
+  }
+
+  /**
+   * For an arm that ran sequentially, its monitored hypothesis (accuracy, and ΔImp with it) is
+   * judged by the stagewise-adjusted p-values of the stopped tests, not by a fixed-n test at the
+   * data-dependent n it stopped at.
+   */
+  private sequentialTests(budget: number, metric: string, tests: HypothesisTests): HypothesisTests {
+    const record = this.results().sequential?.find((r) => r.budget === budget);
+    if (!record || hypothesisMetric(metric) !== 'accuracy') return tests;
+    const adjust = <C extends Comparison>(c: C, p: number | null): C => (c.state === 'computed' && p !== null ? { ...c, p } : c);
+    return {
+      ...tests,
+      effect: adjust(tests.effect, record.adjustedHarmP),
+      ...(tests.bound ? { bound: adjust(tests.bound, record.adjustedMarginP) } : {}),
+    };
   }
 
   /** The hypothesis key of a member (ΔImp and accuracy of one budget share it). */
@@ -299,6 +315,7 @@ function recordMatrix(context: RunContext, matrix: PoisoningMatrix, results: Mat
       resolution: context.data.train.height,
     },
     margins: matrix.margins(),
+    ...(results.sequential ? { sequential: results.sequential } : {}),
     ...(matrix.calibrationSd !== undefined ? { planningSd: { accuracy: matrix.calibrationSd, deltaImprovement: matrix.calibrationSd } } : {}),
     method: methodOf(context, matrix.spec.nas),
     calibration: matrix.calibration ? calibrationSummary(matrix.calibration) : null,
