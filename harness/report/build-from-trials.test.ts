@@ -60,8 +60,44 @@ describe('building the results JSON from trial rows', () => {
       expect(x.comparison.q).toBeCloseTo(qOf.get(`${x.cell}:${x.metric === 'skipConnections' ? 'skipConnections' : 'acc'}`)!, 14);
     }
     expect(results.run.family).toBe(
-      'all 6 distinct hypotheses tested in this run (ΔImp and accuracy against the same control are one hypothesis: ΔImp is accuracy minus a constant); the 3 comparisons with insufficient data have no p-value and are not counted',
+      'two families: the effect tests of all 6 distinct hypotheses tested in this run, and the margin tests of the 3 with a declared margin δ (ΔImp and accuracy against the same control are one hypothesis: ΔImp is accuracy minus a constant); the 3 comparisons with insufficient data have no p-value and are not counted',
     );
+  });
+
+  test('margin tests are non-inferiority Welch tests at Δ₀ = −δ, corrected as their own family', () => {
+    const results = loadExampleResults();
+    const control = results.cells[0]!;
+    const withMargin = results.comparisons.filter((x) => x.margin !== null && x.bound?.state === 'computed' && x.metric === 'accuracy');
+    expect(withMargin.map((x) => x.cell)).toEqual(['pdarts/random-label-flip/0.01/none', 'pdarts/random-label-flip/0.1/none', 'pdarts/random-label-flip/0.5/none']);
+    const direct = withMargin.map((x) => {
+      const cell = results.cells.find((c) => c.id === x.cell)!;
+      const t = welchOneSided(cell.accuracy.values, control.accuracy.values, 'greater', { nullDifference: -2 });
+      if (t.state !== 'computed' || x.bound?.state !== 'computed') throw new Error('unreachable');
+      expect(x.bound.p).toBeCloseTo(t.p, 14);
+      expect(x.bound.nullDifference).toBe(-2);
+      return t.p;
+    });
+    const q = benjaminiHochberg(direct);
+    withMargin.forEach((x, i) => expect(x.bound?.state === 'computed' && x.bound.q).toBeCloseTo(q[i]!, 14));
+    // skipConnections has no declared margin: no margin test, and only harm can be decided.
+    const skip = results.comparisons.find((x) => x.id === 'pdarts/random-label-flip/0.1/none:skipConnections')!;
+    expect(skip.margin).toBeNull();
+    expect(skip.bound).toBeUndefined();
+    expect(results.comparisons.map((x) => x.verdict)).toEqual([
+      'no-harm-beyond-margin', 'no-harm-beyond-margin', 'inconclusive',
+      'inconclusive', 'inconclusive', 'inconclusive',
+      'harm-shown', 'harm-shown', 'harm-shown',
+      'insufficient-data', 'insufficient-data', 'insufficient-data',
+    ]);
+  });
+
+  test('ΔImp and accuracy are one hypothesis: their margins must agree', () => {
+    expect(() => buildRunResults(exampleTrials(), { ...OPTIONS, margins: { accuracy: 1, deltaImprovement: 2 } })).toThrow(
+      /the margins of accuracy \(1\) and deltaImprovement \(2\) differ, but they are one hypothesis/,
+    );
+    // Either may declare it for both.
+    const results = buildRunResults(exampleTrials(), { ...OPTIONS, margins: { deltaImprovement: 1 } });
+    expect(new Set(results.comparisons.map((c) => c.margin))).toEqual(new Set([1]));
   });
 
   test('a poisoned cell without a clean control is an error that names the missing control', () => {
@@ -86,6 +122,7 @@ describe('building the results JSON from trial rows', () => {
     const c = results.comparisons[0]?.comparison;
     expect(c).toMatchObject({ state: 'computed', t: '-Infinity', hedgesG: '-Infinity', p: 0, zeroVariance: true });
     expect(() => validateResults(JSON.parse(JSON.stringify(results)))).not.toThrow();
-    expect(results.comparisons[0]?.interpretation).toBe('Accuracy fell by 4.0 pp (q < 1e-4): significant.');
+    expect(results.comparisons[0]?.interpretation).toBe('Harm shown (accuracy −4.0 pp, q < 1e-4).');
+    expect(results.comparisons[0]?.verdict).toBe('harm-shown');
   });
 });

@@ -1,65 +1,90 @@
 /**
  * From stored trial rows to the results JSON: group trials into cells, summarise every metric, test
- * each poisoned cell against its control with a one-sided Welch test, correct all p-values of the
- * run together with Benjamini–Hochberg, and attach verdicts and interpretations.
+ * each poisoned cell against its control on every metric (harness/verdicts' `hypothesisTests`: the
+ * effect test in the metric's harm direction and, when a margin δ is declared, the margin test),
+ * correct the run's effect tests and margin tests as two Benjamini–Hochberg families
+ * (`correctFamily`), and attach `decide`'s verdicts and interpretations.
  *
  * @module
  */
 
-import { DEFAULT_ALPHA, DEFAULT_POWER, welchOneSided } from '../stats/index.js';
-import { familySize, hypothesisKey, qValuesByHypothesis } from '../verdicts/index.js';
-import type { Alternative, Comparison } from '../stats/index.js';
+import { DEFAULT_ALPHA, DEFAULT_POWER } from '../stats/index.js';
+import { correctFamily, decide, familySize, harmDirection, hypothesisKey, hypothesisMetric, hypothesisTests, type HypothesisTests } from '../verdicts/index.js';
 import type { EnvironmentFingerprint, TrialRecord } from '../store/types.js';
 import { CLEAN_ATTACK, cellId, compareCells, controlOf, metricValues } from './cells.js';
-import { interpretComparison, verdictOf } from './interpret.js';
+import { toResultsComparison } from './decision.js';
+import { interpretComparison } from './interpret.js';
 import { validateResults } from './schema.js';
 import { RESULTS_SCHEMA_VERSION } from './types.js';
 import type {
-  AssertionResult,
+  AssertionRecord,
+  CalibrationInfo,
   CellResult,
   ComparisonResult,
-  JsonNumber,
+  MethodInfo,
   MetricSummary,
   RandomBaselineSummary,
-  ResultsComparison,
   RunInfo,
   RunResults,
 } from './types.js';
 
-/** A metric to test every poisoned cell on, and the direction of the test. */
-export interface MetricSpec {
-  /** `accuracy`, `deltaImprovement`, or a numeric diagnostic name. */
-  readonly metric: string;
-  /** `less`: poisoning is expected to lower it; `greater`: to raise it. */
-  readonly alternative: Alternative;
+export { toResultsComparison } from './decision.js';
+
+/** Default metrics: accuracy and ΔImp (one hypothesis; both tested in their harm direction). */
+export const DEFAULT_METRICS: readonly string[] = ['accuracy', 'deltaImprovement'];
+
+/** Margins and planning sds per metric (ΔImp and accuracy, one hypothesis, may name either). */
+export interface MetricSettings {
+  /** δ per metric, in the metric's unit; a metric without one has no margin test. */
+  readonly margins?: Readonly<Record<string, number>>;
+  /** sd per metric for the trials-needed figures (the tier's calibration); else the arms' own sds. */
+  readonly planningSd?: Readonly<Record<string, number>>;
 }
 
-/** Default tests: accuracy and ΔImp, each "poisoned < control". */
-export const DEFAULT_METRICS: readonly MetricSpec[] = [
-  { metric: 'accuracy', alternative: 'less' },
-  { metric: 'deltaImprovement', alternative: 'less' },
-];
-
 /** What {@link buildRunResults} needs besides the trials. */
-export interface BuildOptions {
+export interface BuildOptions extends MetricSettings {
   /** Version of the benchmark protocol the run followed. */
   readonly protocolVersion: string;
   /**
    * Run description. `tier`, `codeVersion` and `environment` default to the trials' own values and
-   * must then agree across trials; `family` defaults to a description of the BH family.
+   * must then agree across trials; `family` defaults to a description of the BH families.
    */
   readonly run: Pick<RunInfo, 'id' | 'createdAt' | 'dataset'> &
-    Partial<Pick<RunInfo, 'title' | 'command' | 'tier' | 'codeVersion' | 'environment' | 'family'>>;
+    Partial<Pick<RunInfo, 'title' | 'command' | 'tier' | 'codeVersion' | 'environment' | 'family' | 'strict'>>;
   /** The random baseline ΔImp was measured against. */
   readonly randomBaseline: RandomBaselineSummary;
   /** FDR level α (default 0.05). */
   readonly alpha?: number;
-  /** Power for the MDEs (default 0.8). */
+  /** Power for the MDEs and trials needed (default 0.8). */
   readonly power?: number;
-  /** Metrics to test (default {@link DEFAULT_METRICS}). */
-  readonly metrics?: readonly MetricSpec[];
-  /** Spec-file assertions to include. */
-  readonly assertions?: readonly AssertionResult[];
+  /** Metrics to test (default {@link DEFAULT_METRICS}); each in its harm direction (`harmDirection`). */
+  readonly metrics?: readonly string[];
+  /**
+   * Per tested cell id: margins and planning sds that replace the run-wide ones for that cell's
+   * comparisons (matrices of one run that declare different δ; see `from-store.ts`).
+   */
+  readonly cellSettings?: Readonly<Record<string, MetricSettings>>;
+  /** Spec-file assertions to include (as the spec layer recorded them). */
+  readonly assertions?: readonly AssertionRecord[];
+  /** Per NAS method: description and the tier's deviations from the published settings. */
+  readonly methods?: readonly MethodInfo[];
+  /** The tier's calibration; null when none is stored (the report says how to make one). */
+  readonly calibration?: CalibrationInfo | null;
+}
+
+/**
+ * The value of a per-metric setting for `metric`: its own entry or that of its hypothesis metric
+ * (ΔImp and accuracy are one hypothesis in the same unit, so either may declare it); they must agree.
+ */
+export function settingFor(table: Readonly<Record<string, number>> | undefined, metric: string, what: string): number | null {
+  if (table === undefined) return null;
+  const hypothesis = hypothesisMetric(metric);
+  const values = Object.entries(table).filter(([name]) => name === metric || hypothesisMetric(name) === hypothesis);
+  const distinct = [...new Set(values.map(([, v]) => v))];
+  if (distinct.length > 1) {
+    throw new Error(`buildRunResults: ${what} of ${values.map(([n, v]) => `${n} (${v})`).join(' and ')} differ, but they are one hypothesis; declare one value`);
+  }
+  return distinct[0] ?? null;
 }
 
 /** Mean, sd (n − 1) and the values; mean `null` without values, sd `null` below two values. */
@@ -69,19 +94,6 @@ export function summarizeMetric(values: readonly number[]): MetricSummary {
   const mean = values.reduce((s, v) => s + v, 0) / n;
   const sd = n >= 2 ? Math.sqrt(values.reduce((s, v) => s + (v - mean) ** 2, 0) / (n - 1)) : null;
   return { mean, sd, values: [...values] };
-}
-
-function jsonNumber(x: number): JsonNumber {
-  if (x === Infinity) return 'Infinity';
-  if (x === -Infinity) return '-Infinity';
-  return x;
-}
-
-/** The JSON form of a harness/stats comparison that went through BH (infinite t and g as strings). */
-export function toResultsComparison(c: Comparison): ResultsComparison {
-  if (c.state === 'insufficient-data') return { ...c };
-  if (c.q === undefined) throw new Error('toResultsComparison: the comparison has no q; apply Benjamini–Hochberg first');
-  return { ...c, t: jsonNumber(c.t), hedgesG: jsonNumber(c.hedgesG), q: c.q };
 }
 
 function uniform<T>(values: readonly T[], what: string, hint: string): T {
@@ -138,12 +150,14 @@ function buildCells(trials: readonly TrialRecord[]): CellResult[] {
  * Builds the results JSON of a run from its trial rows (completed and errored).
  *
  * Every cell except the undefended clean controls is tested against its control (see `controlOf`) on
- * each metric of `options.metrics` with a one-sided Welch test; a diagnostic missing from both arms
- * is skipped. All computed p-values of the run form one BH family; comparisons with fewer than two
- * trials in an arm are reported as `insufficient-data` and stay out of the family.
+ * each metric of `options.metrics` in its harm direction; a diagnostic missing from both arms is
+ * skipped. The effect tests of the run form one BH family and the margin tests another (ΔImp and
+ * accuracy counted once in each); comparisons with fewer than two trials in an arm are
+ * `insufficient-data` and stay out of both.
  *
  * @throws Error when a poisoned cell has no clean control, when trials disagree on tier, code
- *   version or environment and none was given, or when the result fails validation.
+ *   version or environment and none was given, when ΔImp and accuracy are given different margins,
+ *   or when the result fails validation.
  */
 export function buildRunResults(trials: readonly TrialRecord[], options: BuildOptions): RunResults {
   if (trials.length === 0) throw new Error('buildRunResults: no trials');
@@ -152,45 +166,61 @@ export function buildRunResults(trials: readonly TrialRecord[], options: BuildOp
   const metrics = options.metrics ?? DEFAULT_METRICS;
   const cells = buildCells(trials);
 
-  const planned: { id: string; cell: CellResult; control: CellResult; spec: MetricSpec; comparison: Comparison }[] = [];
+  const planned: { id: string; cell: CellResult; control: CellResult; metric: string; key: string; tests: HypothesisTests; planningSd: number | null }[] = [];
   for (const cell of cells) {
     if (cell.attack === CLEAN_ATTACK && cell.defence === 'none') continue;
     const control = controlOf(cell, cells);
     if (!control) {
       throw new Error(`buildRunResults: cell ${cell.id} has no clean control (${cell.nas}/${CLEAN_ATTACK}/0/none); run the control arm too`);
     }
-    for (const spec of metrics) {
-      const a = metricValues(cell, spec.metric) ?? [];
-      const b = metricValues(control, spec.metric) ?? [];
-      if (a.length === 0 && b.length === 0 && spec.metric !== 'accuracy' && spec.metric !== 'deltaImprovement') continue;
-      planned.push({ id: `${cell.id}:${spec.metric}`, cell, control, spec, comparison: welchOneSided(a, b, spec.alternative, { alpha, power }) });
+    const settings = options.cellSettings?.[cell.id];
+    for (const metric of metrics) {
+      const a = metricValues(cell, metric) ?? [];
+      const b = metricValues(control, metric) ?? [];
+      if (a.length === 0 && b.length === 0 && metric !== 'accuracy' && metric !== 'deltaImprovement') continue;
+      const direction = harmDirection(metric);
+      const margin = settingFor(settings?.margins ?? options.margins, metric, 'the margins');
+      const planningSd = settingFor(settings?.planningSd ?? options.planningSd, metric, 'the planning sds');
+      planned.push({
+        id: `${cell.id}:${metric}`,
+        cell,
+        control,
+        metric,
+        key: hypothesisKey(cell.id, metric, direction),
+        tests: hypothesisTests(a, b, direction, margin, { alpha, power }),
+        planningSd,
+      });
     }
   }
-  const tests = planned.map((p) => ({
-    key: hypothesisKey(p.cell.id, p.spec.metric, p.spec.alternative),
-    p: p.comparison.state === 'computed' ? p.comparison.p : undefined,
-  }));
-  const q = qValuesByHypothesis(tests);
+  const corrected = correctFamily(planned.map((p) => ({ key: p.key, tests: p.tests })));
   const comparisons: ComparisonResult[] = planned.map((p, i) => {
-    const c = p.comparison;
-    const comparison = toResultsComparison(c.state === 'computed' ? { ...c, q: q[i]! } : c);
-    return {
-      id: p.id,
-      cell: p.cell.id,
-      control: p.control.id,
-      metric: p.spec.metric,
-      alternative: p.spec.alternative,
+    const tests = corrected[i]!;
+    const d = decide(tests, alpha, { power, ...(p.planningSd !== null ? { planningSd: p.planningSd } : {}) });
+    const comparison = toResultsComparison(tests.effect);
+    const bound = tests.bound ? toResultsComparison(tests.bound) : undefined;
+    const body = {
+      metric: p.metric,
       comparison,
-      verdict: verdictOf(comparison, alpha),
-      interpretation: interpretComparison(p.spec.metric, comparison, alpha),
+      margin: tests.margin,
+      ...(bound !== undefined ? { bound } : {}),
+      verdict: d.verdict,
+      withinMargin: d.withinMargin,
+      trialsNeeded: d.trialsNeeded,
+      planningSd: d.planningSd,
+      planningSdSource: d.planningSdSource,
     };
+    return { id: p.id, cell: p.cell.id, control: p.control.id, alternative: tests.direction, ...body, interpretation: interpretComparison(body) };
   });
 
-  const hypotheses = familySize(tests);
+  const effectTests = planned.map((p, i) => ({ key: p.key, p: corrected[i]!.effect.state === 'computed' ? 1 : undefined }));
+  const marginTests = planned.map((p, i) => ({ key: p.key, p: corrected[i]!.bound?.state === 'computed' ? 1 : undefined }));
+  const hypotheses = familySize(effectTests);
+  const bounded = familySize(marginTests);
   const excluded = comparisons.filter((c) => c.comparison.state !== 'computed').length;
   const family =
     options.run.family ??
-    `all ${hypotheses} distinct hypotheses tested in this run (ΔImp and accuracy against the same control are one hypothesis: ΔImp is accuracy minus a constant)` +
+    `two families: the effect tests of all ${hypotheses} distinct hypotheses tested in this run, and the margin tests of the ${bounded} with a declared margin δ ` +
+      '(ΔImp and accuracy against the same control are one hypothesis: ΔImp is accuracy minus a constant)' +
       (excluded > 0 ? `; the ${excluded} comparisons with insufficient data have no p-value and are not counted` : '');
   const tier = options.run.tier ?? uniform(trials.map((t) => t.tier), 'the tier', 'pass run.tier to label the run');
   const codeVersion = options.run.codeVersion ?? uniform(trials.map((t) => t.codeVersion), 'the code version', 'pass run.codeVersion to label the run');
@@ -210,6 +240,7 @@ export function buildRunResults(trials: readonly TrialRecord[], options: BuildOp
     power,
     correction: 'benjamini-hochberg',
     family,
+    ...(options.run.strict !== undefined ? { strict: options.run.strict } : {}),
   };
   const results: RunResults = {
     schemaVersion: RESULTS_SCHEMA_VERSION,
@@ -219,6 +250,8 @@ export function buildRunResults(trials: readonly TrialRecord[], options: BuildOp
     cells,
     comparisons,
     ...(options.assertions !== undefined ? { assertions: options.assertions } : {}),
+    ...(options.methods !== undefined ? { methods: options.methods } : {}),
+    ...(options.calibration !== undefined ? { calibration: options.calibration } : {}),
   };
   return validateResults(JSON.parse(JSON.stringify(results)) as unknown, `results of run ${options.run.id}`);
 }

@@ -13,7 +13,7 @@
  */
 
 import { CLEAN_ATTACK, NO_DEFENCE, cellLabel, controlOf, sortCells } from './cells.js';
-import { formatBudget, formatMeanSd, formatNumber } from './interpret.js';
+import { formatBudget, formatMeanSd, formatNumber, verdictLabel } from './interpret.js';
 import type { CellResult, ComparisonResult, RunResults } from './types.js';
 
 /** Options shared by the charts. */
@@ -172,7 +172,7 @@ function chartTitle(attack: string, defence: string): string {
 /**
  * Grouped dot-and-interval plot of ΔImp (pp) for one attack and defence: per NAS, the clean control
  * (grey square) and each budget (circle, darker = larger budget), mean ± sd with the individual
- * trials as small dots; filled markers and a `*` mark a significant drop (q ≤ α). The dashed line
+ * trials as small dots; filled markers and a `*` mark a harm shown (q ≤ α). The dashed line
  * at 0 is the random baseline: a point below it is no better than a randomly drawn architecture.
  */
 export function deltaImprovementChart(results: RunResults, attack: string, defence: string, options: ChartOptions = {}): string {
@@ -188,8 +188,8 @@ export function deltaImprovementChart(results: RunResults, attack: string, defen
     [
       { label: 'clean control', draw: (x, yy) => marker(x, yy, CONTROL_COLOUR, true, true) },
       ...budgets.map((b) => ({ label: `p = ${formatBudget(b)}`, draw: (x: number, yy: number) => marker(x, yy, colours.get(b) ?? INK, false, true) })),
-      { label: 'filled and * = significant drop (q ≤ α)', draw: (x: number, yy: number) => marker(x, yy, MUTED, false, true) },
-      { label: 'hollow = not significant', draw: (x: number, yy: number) => marker(x, yy, MUTED, false, false) },
+      { label: 'filled and * = harm shown (q ≤ α)', draw: (x: number, yy: number) => marker(x, yy, MUTED, false, true) },
+      { label: 'hollow = no harm shown', draw: (x: number, yy: number) => marker(x, yy, MUTED, false, false) },
     ],
     16,
     22,
@@ -252,8 +252,8 @@ export function deltaImprovementChart(results: RunResults, attack: string, defen
       out.push(`<text x="${c(x)}" y="${c(height - margin.bottom + 20)}" text-anchor="middle" fill="${MUTED}">${escapeXml(tick)}</text>`);
       const s = cell.deltaImprovement;
       const verdict = isCtrl ? undefined : verdictFor(results, cell, 'deltaImprovement');
-      const significant = verdict?.verdict === 'significant';
-      const tip = `${cellLabel(cell)}: ΔImp ${formatMeanSd(s, 2)} pp, n = ${cell.n}${verdict ? `, ${verdict.verdict.replace('-', ' ')}` : ''}`;
+      const significant = verdict?.verdict === 'harm-shown';
+      const tip = `${cellLabel(cell)}: ΔImp ${formatMeanSd(s, 2)} pp, n = ${cell.n}${verdict ? `, ${verdictLabel(verdict.verdict, verdict.margin, verdict.metric)}` : ''}`;
       out.push(`<g><title>${escapeXml(tip)}</title>`);
       if (s.mean === null) {
         out.push(`<text x="${c(x)}" y="${c(y(0) - 10)}" text-anchor="middle" fill="${MUTED}" font-size="11">n = 0</text>`);
@@ -303,7 +303,7 @@ const MAX_LABEL = 64;
 /**
  * Horizontal dot-and-interval plot of the clean test accuracy (%) of every cell, mean ± sd with the
  * trials as small dots, against the random baseline (dashed line at its mean, grey band ± sd).
- * Filled markers mark a significant accuracy drop against the control.
+ * Filled markers mark an accuracy drop shown against the control (harm shown).
  */
 export function accuracyChart(results: RunResults, options: ChartOptions = {}): string {
   const id = safeId(options.idPrefix ?? 'accuracy');
@@ -320,8 +320,8 @@ export function accuracyChart(results: RunResults, options: ChartOptions = {}): 
   const key = legend(
     [
       { label: 'clean control', draw: (px, py) => marker(px, py, CONTROL_COLOUR, true, true) },
-      { label: 'filled = significant drop (q ≤ α)', draw: (px, py) => marker(px, py, MUTED, false, true) },
-      { label: 'hollow = not significant', draw: (px, py) => marker(px, py, MUTED, false, false) },
+      { label: 'filled = harm shown (q ≤ α)', draw: (px, py) => marker(px, py, MUTED, false, true) },
+      { label: 'hollow = no harm shown', draw: (px, py) => marker(px, py, MUTED, false, false) },
     ],
     16,
     16,
@@ -375,8 +375,8 @@ export function accuracyChart(results: RunResults, options: ChartOptions = {}): 
     const isCtrl = cell.attack === CLEAN_ATTACK;
     const s = cell.accuracy;
     const verdict = isCtrl ? undefined : verdictFor(results, cell, 'accuracy');
-    const significant = verdict?.verdict === 'significant';
-    out.push(`<g><title>${escapeXml(`${cellLabel(cell)}: accuracy ${formatMeanSd(s, 2)}%, n = ${cell.n}${verdict ? `, ${verdict.verdict.replace('-', ' ')}` : ''}`)}</title>`);
+    const significant = verdict?.verdict === 'harm-shown';
+    out.push(`<g><title>${escapeXml(`${cellLabel(cell)}: accuracy ${formatMeanSd(s, 2)}%, n = ${cell.n}${verdict ? `, ${verdictLabel(verdict.verdict, verdict.margin, verdict.metric)}` : ''}`)}</title>`);
     out.push(`<text x="${c(margin.left - 10)}" y="${c(yy + 4)}" text-anchor="end" fill="${INK}">${escapeXml(labels[i] as string)}</text>`);
     if (s.mean !== null) {
       if (s.sd !== null && s.sd > 0) {

@@ -9,6 +9,7 @@ import { afterAll, describe, expect, test } from 'vitest';
 import { openStore, trialKey, type TrialRecord } from '../store/index.js';
 import { CLEAN_ATTACK as CLEAN } from './cells.js';
 import { reportableRunIds, runResultsFromStore } from './from-store.js';
+import { renderMarkdown } from './render.js';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const dir = mkdtempSync(join(tmpdir(), 'naspoison-from-store-'));
@@ -42,29 +43,77 @@ function trial(nas: string, attack: string, budget: number, i: number, accuracy:
   };
 }
 
-function makeStore(name: string, versions: (i: number) => string = () => 'abc123'): string {
+const CALIBRATION = {
+  tier: 'smoke',
+  recipe: 'smoke-eval-4ep',
+  random: { n: 8, mean: 80, sd: 1.5 },
+  seedNoise: { cell: '|nor_conv_3x3~0|', n: 5, sd: 0.6, mean: 84 },
+  references: [{ name: 'best-known NB201 cell', genotype: '|nor_conv_3x3~0|', n: 5, mean: 86, sd: 0.4 }],
+  headroom: 6,
+  createdAt: '2026-11-27T00:00:00.000Z',
+};
+
+interface StoreOptions {
+  versions?: (i: number) => string;
+  /** Extra fields of the matrix entry (the new optional ones). */
+  matrix?: Record<string, unknown>;
+  /** A second matrix of another NAS, with these extra fields. */
+  second?: Record<string, unknown>;
+  assertions?: boolean;
+}
+
+function matrixEntry(nas: string, trials: TrialRecord[], extra: Record<string, unknown> = {}) {
+  return JSON.stringify({
+    runId: 'r1',
+    label: `${nas} × random-label-flip`,
+    spec: { nas, attack: 'random-label-flip', budgets: [0.5], defence: 'none' },
+    tracked: ['accuracy', 'deltaImprovement', 'skipConnections'],
+    alpha: 0.05,
+    trialKeys: trials.map((t) => t.trialKey),
+    tier: 'smoke',
+    randomBaseline: { samples: 8, mean: 80, sd: 1.5, recipe: 'smoke-eval-4ep' },
+    dataset: { name: 'fashion-mnist@16x16', source: 'fixture', hash: 'data', trainSize: 2000, testSize: 1000, resolution: 16 },
+    recordedAt: '2026-11-28T00:02:00.000Z',
+    ...extra,
+  });
+}
+
+function makeStore(name: string, options: StoreOptions = {}): string {
+  const versions = options.versions ?? (() => 'abc123');
   const path = join(dir, name);
   const store = openStore(path);
   const trials = [0, 1, 2].flatMap((i) => [trial('pdarts', CLEAN, 0, i, 85 + i * 0.5, versions(i)), trial('pdarts', 'random-label-flip', 0.5, i, 78 + i * 0.5, versions(i))]);
   store.putTrials(trials);
   store.recordRun({ runId: 'r1', startedAt: '2026-11-28T00:00:00.000Z', tier: 'smoke', command: 'naspoison run', specFiles: ['x'], environment, codeVersion: 'abc123' });
-  store.putCached(
-    'run-matrix.v1',
-    'r1\u0000pdarts × random-label-flip\u0000k',
-    JSON.stringify({
-      runId: 'r1',
-      label: 'pdarts × random-label-flip',
-      spec: { nas: 'pdarts', attack: 'random-label-flip', budgets: [0.5], defence: 'none' },
-      tracked: ['accuracy', 'deltaImprovement', 'skipConnections'],
-      alpha: 0.05,
-      trialKeys: trials.map((t) => t.trialKey),
-      tier: 'smoke',
-      randomBaseline: { samples: 8, mean: 80, sd: 1.5, recipe: 'smoke-eval-4ep' },
-      dataset: { name: 'fashion-mnist@16x16', source: 'fixture', hash: 'data', trainSize: 2000, testSize: 1000, resolution: 16 },
-      recordedAt: '2026-11-28T00:02:00.000Z',
-    }),
-  );
-  store.putCached('run-assertion.v1', 'r1\u0000a', JSON.stringify({ runId: 'r1', file: 'benchmarks/x.spec.ts', name: 'drops', status: 'passed', message: 'ok' }));
+  store.putCached('run-matrix.v1', 'r1\u0000pdarts × random-label-flip\u0000k', matrixEntry('pdarts', trials, options.matrix));
+  if (options.second) {
+    const more = [0, 1, 2].flatMap((i) => [trial('random', CLEAN, 0, i, 82 + i * 0.4), trial('random', 'random-label-flip', 0.5, i, 82.2 + i * 0.4)]);
+    store.putTrials(more);
+    store.putCached('run-matrix.v1', 'r1\u0000random × random-label-flip\u0000k', matrixEntry('random', more, options.second));
+  }
+  // An old-format record: ignored.
+  store.putCached('run-assertion.v1', 'r1\u0000a', JSON.stringify({ runId: 'r1', file: 'benchmarks/x.spec.ts', name: 'old', status: 'passed', message: 'ok' }));
+  if (options.assertions !== false) {
+    store.putCached(
+      'run-assertions.v2',
+      'r1',
+      JSON.stringify({
+        runId: 'r1',
+        strict: true,
+        assertions: [
+          {
+            file: 'benchmarks/x.spec.ts',
+            name: 'drops',
+            status: 'underpowered',
+            message: 'inconclusive at this tier',
+            verdicts: [
+              { matcher: 'toBeSignificantlyBelow', isNot: false, sample: 'a', reference: 'b', metric: 'deltaImprovement', verdict: 'inconclusive', decided: false, margin: 1, p: 0.3, q: 0.3, marginP: 0.4, marginQ: 0.4, mde: 6.2, trialsNeeded: 34, nA: 3, nB: 3, text: 'full sentence' },
+            ],
+          },
+        ],
+      }),
+    );
+  }
   store.close();
   return path;
 }
@@ -78,14 +127,62 @@ describe('results from the store', () => {
     expect(results.run.codeVersion).toBe('abc123');
     expect(results.cells.map((c) => `${c.attack}@${c.budget}:${c.n}`)).toEqual(['clean@0:3', 'random-label-flip@0.5:3']);
     const dimp = results.comparisons.find((c) => c.metric === 'deltaImprovement')!;
-    expect(dimp.verdict).toBe('significant');
+    expect(dimp.verdict).toBe('harm-shown');
     expect(results.comparisons.find((c) => c.metric === 'skipConnections')?.alternative).toBe('greater');
-    expect(results.assertions).toEqual([{ file: 'benchmarks/x.spec.ts', name: 'drops', status: 'passed', message: 'ok' }]);
+    expect(results.assertions?.map((a) => [a.name, a.status, a.verdicts[0]?.trialsNeeded])).toEqual([['drops', 'underpowered', 34]]); // the v1 record is ignored
+    expect(results.run.strict).toBe(true);
     expect(results.randomBaseline.mean).toBe(80);
+    // An old matrix entry: no margins, calibration or methods — read without them.
+    expect(dimp.margin).toBeNull();
+    expect(results.calibration).toBeUndefined();
+    expect(results.methods).toBeUndefined();
+  });
+
+  test('margins, planning sds, the method and the calibration come from the matrix entries', () => {
+    const method = { nas: 'pdarts', description: 'P-DARTS', deviations: ['2 stages × 3 epochs instead of 3 × 25'] };
+    const store = openStore(makeStore('new.db', { matrix: { margins: { accuracy: 1, deltaImprovement: 1 }, planningSd: { accuracy: 0.6, deltaImprovement: 0.6 }, method, calibration: { ...CALIBRATION, extra: 'ignored' } } }), { readonly: true });
+    const results = runResultsFromStore(store, 'r1');
+    store.close();
+    const dimp = results.comparisons.find((c) => c.metric === 'deltaImprovement')!;
+    expect(dimp.margin).toBe(1);
+    expect(dimp.bound?.state).toBe('computed');
+    expect(results.comparisons.find((c) => c.metric === 'skipConnections')?.margin).toBeNull();
+    expect(results.methods).toEqual([method]);
+    expect(results.calibration).toEqual(CALIBRATION);
+  });
+
+  test('a null calibration means none is stored for the tier', () => {
+    const store = openStore(makeStore('nocal.db', { matrix: { calibration: null } }), { readonly: true });
+    const results = runResultsFromStore(store, 'r1');
+    store.close();
+    expect(results.calibration).toBeNull();
+  });
+
+  test('no stored assertions: no assertions section', () => {
+    const store = openStore(makeStore('noassert.db', { assertions: false }), { readonly: true });
+    const results = runResultsFromStore(store, 'r1');
+    store.close();
+    expect(results.assertions).toBeUndefined();
+    expect(results.run.strict).toBeUndefined();
+  });
+
+  test('matrices that declare different margins each apply their own to the cells they tested', () => {
+    const store = openStore(makeStore('two.db', { matrix: { margins: { accuracy: 1 } }, second: { margins: { accuracy: 2 } } }), { readonly: true });
+    const results = runResultsFromStore(store, 'r1');
+    store.close();
+    const margins = Object.fromEntries(results.comparisons.filter((c) => c.metric === 'accuracy').map((c) => [c.cell, c.margin]));
+    expect(margins).toEqual({ 'pdarts/random-label-flip/0.5/none': 1, 'random/random-label-flip/0.5/none': 2 });
+    expect(renderMarkdown(results)).toContain('margins δ: accuracy / ΔImp: 1 pp (pdarts) or 2 pp (random)');
+  });
+
+  test('malformed margins are refused naming the matrix', () => {
+    const store = openStore(makeStore('bad.db', { matrix: { margins: { accuracy: -1 } } }), { readonly: true });
+    expect(() => runResultsFromStore(store, 'r1')).toThrow(/matrix "pdarts × random-label-flip" of run "r1": margins\.accuracy must be a number > 0, got -1/);
+    store.close();
   });
 
   test('trials reused from other commits are named, not refused', () => {
-    const store = openStore(makeStore('mixed.db', (i) => (i === 0 ? 'old999' : 'abc123')), { readonly: true });
+    const store = openStore(makeStore('mixed.db', { versions: (i) => (i === 0 ? 'old999' : 'abc123') }), { readonly: true });
     const results = runResultsFromStore(store, 'r1');
     store.close();
     expect(results.run.codeVersion).toBe('abc123 (trials from 2 code versions: abc123, old999)');

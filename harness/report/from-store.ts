@@ -1,16 +1,29 @@
 /**
  * Assembles a run's {@link RunResults} from the store: the matrices its spec files recorded under
- * the run id, their trials (by key), and the assertions the matchers recorded. Reads only the store.
+ * the run id (namespace `run-matrix.v1`), their trials (by key), and the assertions the spec layer
+ * recorded (namespace `run-assertions.v2`, key = run id). Reads only the store.
+ *
+ * Margins δ and planning sds come from the matrices (written from the spec or the tier). When every
+ * matrix of the run declares the same ones, they apply run-wide; when matrices disagree (a spec file
+ * overrode the tier's δ, say), each matrix's own settings apply to the cells it tested, and the
+ * report lists every δ in use with the NAS methods it applied to. Only a cell tested by two matrices
+ * with different settings is refused, naming both matrices.
  */
+import { canonicalJson } from '../util/canonical-json.js';
 import type { TrialRecord, TrialStore } from '../store/index.js';
-import { buildRunResults, type MetricSpec } from './build.js';
-import { harmDirection } from '../verdicts/index.js';
-import type { AssertionResult, RunResults } from './types.js';
+import { RUN_ASSERTIONS_NAMESPACE, type RunAssertions } from '../verdicts/index.js';
+import { buildRunResults, type MetricSettings } from './build.js';
+import { CLEAN_ATTACK, NO_DEFENCE, cellId } from './cells.js';
+import type { CalibrationInfo, MethodInfo, RunResults } from './types.js';
 
 /** Version of the benchmark protocol (bump when the meaning of a stored number changes). */
 export const PROTOCOL_VERSION = 'naspoison-nb201-1';
 
-interface MatrixEntry {
+/** Cache namespace of the matrices a run recorded (written by harness/spec/matrix.ts). */
+export const RUN_MATRIX_NAMESPACE = 'run-matrix.v1';
+
+/** What harness/report reads of a `run-matrix.v1` entry (fields after `recordedAt` are optional: absent in older entries). */
+export interface MatrixEntry {
   runId: string;
   label: string;
   spec: { nas: string; attack: string; budgets: number[]; defence: string };
@@ -21,22 +34,142 @@ interface MatrixEntry {
   randomBaseline: { samples: number; mean: number; sd: number; recipe: string };
   dataset: { name: string; source: string; hash: string; trainSize: number; testSize: number; resolution: number };
   recordedAt: string;
+  /** δ per metric (in the metric's unit); a metric without one has no margin test. */
+  margins?: Record<string, number>;
+  /** sd per metric for the trials-needed figures (from the tier's calibration). */
+  planningSd?: Record<string, number>;
+  /** The NAS method and the tier's deviations from its published settings. */
+  method?: { nas: string; description: string; deviations: string[] };
+  /** The tier's calibration; null: none stored for the tier. */
+  calibration?: CalibrationInfo | null;
+}
+
+function parseMatrices(store: TrialStore): MatrixEntry[] {
+  return store.listCached(RUN_MATRIX_NAMESPACE).map((e) => JSON.parse(e.valueJson) as MatrixEntry);
 }
 
 /** Runs recorded in the store that have matrices, newest last. */
 export function reportableRunIds(store: TrialStore): string[] {
-  const ids = new Set(store.listCached('run-matrix.v1').map((e) => (JSON.parse(e.valueJson) as MatrixEntry).runId));
+  const ids = new Set(parseMatrices(store).map((m) => m.runId));
   const ordered = store.listRuns().map((r) => r.runId).filter((id) => ids.has(id));
   for (const id of ids) if (!ordered.includes(id)) ordered.push(id);
   return ordered;
 }
 
+function isRecord(x: unknown): x is Record<string, unknown> {
+  return typeof x === 'object' && x !== null && !Array.isArray(x);
+}
+
+/** A per-metric table of positive numbers, or undefined when absent; malformed ones are refused. */
+function metricTable(value: unknown, what: string, matrix: MatrixEntry): Record<string, number> | undefined {
+  if (value === undefined || value === null) return undefined;
+  if (!isRecord(value)) throw new Error(`matrix "${matrix.label}" of run "${matrix.runId}": ${what} must be an object of metric → number, got ${JSON.stringify(value)}`);
+  const out: Record<string, number> = {};
+  for (const [metric, v] of Object.entries(value)) {
+    if (typeof v !== 'number' || !Number.isFinite(v) || v <= 0) {
+      throw new Error(`matrix "${matrix.label}" of run "${matrix.runId}": ${what}.${metric} must be a number > 0, got ${JSON.stringify(v)}`);
+    }
+    out[metric] = v;
+  }
+  return out;
+}
+
+function settingsOf(m: MatrixEntry): MetricSettings {
+  const margins = metricTable(m.margins, 'margins', m);
+  const planningSd = metricTable(m.planningSd, 'planningSd', m);
+  return { ...(margins ? { margins } : {}), ...(planningSd ? { planningSd } : {}) };
+}
+
+function methodOf(m: MatrixEntry): MethodInfo | undefined {
+  const x = m.method as unknown;
+  if (!isRecord(x) || typeof x.nas !== 'string') return undefined;
+  const deviations = Array.isArray(x.deviations) ? x.deviations.filter((d): d is string => typeof d === 'string' && d.length > 0) : [];
+  return { nas: x.nas, description: typeof x.description === 'string' ? x.description : '', deviations };
+}
+
+function num(x: unknown): number | undefined {
+  return typeof x === 'number' && Number.isFinite(x) ? x : undefined;
+}
+
+/** The calibration in the report's shape (only its known fields); undefined when absent or malformed. */
+function calibrationOf(m: MatrixEntry): CalibrationInfo | null | undefined {
+  const c = m.calibration as unknown;
+  if (c === null) return null;
+  if (!isRecord(c) || !isRecord(c.random) || !isRecord(c.seedNoise)) return undefined;
+  const random = { n: num(c.random.n), mean: num(c.random.mean), sd: num(c.random.sd) };
+  const seed = { cell: c.seedNoise.cell, n: num(c.seedNoise.n), sd: num(c.seedNoise.sd), mean: num(c.seedNoise.mean) };
+  const headroom = num(c.headroom);
+  if (typeof c.tier !== 'string' || typeof c.recipe !== 'string' || typeof c.createdAt !== 'string' || headroom === undefined) return undefined;
+  if (random.n === undefined || random.mean === undefined || random.sd === undefined) return undefined;
+  if (typeof seed.cell !== 'string' || seed.n === undefined || seed.sd === undefined || seed.mean === undefined) return undefined;
+  const references = (Array.isArray(c.references) ? c.references : []).flatMap((r: unknown) => {
+    if (!isRecord(r) || typeof r.name !== 'string' || typeof r.genotype !== 'string' || num(r.n) === undefined || num(r.mean) === undefined) return [];
+    return [{ name: r.name, genotype: r.genotype, n: num(r.n)!, mean: num(r.mean)!, sd: num(r.sd) ?? null }];
+  });
+  return {
+    tier: c.tier,
+    recipe: c.recipe,
+    random: { n: random.n, mean: random.mean, sd: random.sd },
+    seedNoise: { cell: seed.cell, n: seed.n, sd: seed.sd, mean: seed.mean },
+    references,
+    headroom,
+    createdAt: c.createdAt,
+  };
+}
+
+/** Reads the run's assertions (`run-assertions.v2`, key = run id); undefined when none are stored. */
+export function runAssertionsFromStore(store: TrialStore, runId: string): RunAssertions | undefined {
+  const text = store.getCached(RUN_ASSERTIONS_NAMESPACE, runId);
+  if (text === undefined) return undefined;
+  const value = JSON.parse(text) as RunAssertions;
+  if (!isRecord(value) || !Array.isArray(value.assertions)) {
+    throw new Error(`run "${runId}": the stored assertions (${RUN_ASSERTIONS_NAMESPACE}) are not { runId, strict, assertions[] }`);
+  }
+  return value;
+}
+
+/**
+ * Margins and planning sds for {@link buildRunResults}: run-wide when all matrices agree, else per
+ * tested cell (each matrix's own).
+ *
+ * @throws Error naming both matrices when one cell is tested by two matrices with different settings.
+ */
+export function mergeMatrixSettings(
+  matrices: readonly MatrixEntry[],
+  trialsByKey: ReadonlyMap<string, TrialRecord>,
+): { margins?: Record<string, number>; planningSd?: Record<string, number>; cellSettings?: Record<string, MetricSettings> } {
+  const settings = matrices.map(settingsOf);
+  const distinct = new Set(settings.map((s) => canonicalJson(s)));
+  if (distinct.size <= 1) {
+    const s = settings[0] ?? {};
+    return { ...(s.margins ? { margins: { ...s.margins } } : {}), ...(s.planningSd ? { planningSd: { ...s.planningSd } } : {}) };
+  }
+  const cellSettings: Record<string, MetricSettings> = {};
+  const owner = new Map<string, number>();
+  matrices.forEach((m, i) => {
+    for (const key of m.trialKeys) {
+      const t = trialsByKey.get(key);
+      if (!t || (t.attack === CLEAN_ATTACK && t.defence === NO_DEFENCE)) continue; // the undefended control is never tested
+      const id = cellId(t);
+      const before = owner.get(id);
+      if (before !== undefined && before !== i && canonicalJson(settings[before]) !== canonicalJson(settings[i])) {
+        const other = matrices[before]!;
+        throw new Error(
+          `run "${m.runId}": cell ${id} is tested by matrix "${other.label}" (margins ${canonicalJson(settings[before]!.margins ?? {})}, planning sd ${canonicalJson(settings[before]!.planningSd ?? {})}) ` +
+            `and by matrix "${m.label}" (margins ${canonicalJson(settings[i]!.margins ?? {})}, planning sd ${canonicalJson(settings[i]!.planningSd ?? {})}); ` +
+            'one comparison cannot have two margins — declare the same δ in both spec files',
+        );
+      }
+      owner.set(id, i);
+      cellSettings[id] = settings[i]!;
+    }
+  });
+  return { cellSettings };
+}
+
 /** Builds the results of run `runId`; throws naming the run when it recorded nothing. */
 export function runResultsFromStore(store: TrialStore, runId: string, options: { title?: string } = {}): RunResults {
-  const matrices = store
-    .listCached('run-matrix.v1')
-    .map((e) => JSON.parse(e.valueJson) as MatrixEntry)
-    .filter((m) => m.runId === runId);
+  const matrices = parseMatrices(store).filter((m) => m.runId === runId);
   if (matrices.length === 0) {
     const known = reportableRunIds(store);
     throw new Error(`run "${runId}" recorded no matrices in ${store.path}; runs with results: ${known.join(', ') || '(none)'}`);
@@ -49,13 +182,14 @@ export function runResultsFromStore(store: TrialStore, runId: string, options: {
     trials.push(trial);
   }
   const first = matrices[0]!;
-  const tracked = [...new Set(matrices.flatMap((m) => m.tracked))];
-  const metrics: MetricSpec[] = tracked.map((metric) => ({ metric, alternative: harmDirection(metric) }));
-  const assertions: AssertionResult[] = store
-    .listCached('run-assertion.v1')
-    .map((e) => JSON.parse(e.valueJson) as AssertionResult & { runId: string })
-    .filter((a) => a.runId === runId)
-    .map(({ file, name, status, message }) => ({ file, name, status, message }));
+  const metrics = [...new Set(matrices.flatMap((m) => m.tracked))];
+  const stored = runAssertionsFromStore(store, runId);
+  const methods = [...new Map(matrices.map(methodOf).filter((m): m is MethodInfo => m !== undefined).map((m) => [m.nas, m] as const)).values()].sort((a, b) =>
+    a.nas < b.nas ? -1 : a.nas > b.nas ? 1 : 0,
+  );
+  // Every matrix of a run ran at one tier, so they carry one calibration; the newest one wins if not.
+  const calibrations = matrices.map(calibrationOf).filter((c): c is CalibrationInfo | null => c !== undefined);
+  const calibration = calibrations.length === 0 ? undefined : (calibrations.filter((c): c is CalibrationInfo => c !== null).sort((a, b) => (a.createdAt < b.createdAt ? 1 : -1))[0] ?? null);
   const run = store.getRun(runId);
   // Stored trials are reused across commits (their keys hold every effective parameter, not the
   // code version), so a resumed run may mix versions: name them all rather than refuse.
@@ -71,10 +205,14 @@ export function runResultsFromStore(store: TrialStore, runId: string, options: {
       dataset: first.dataset,
       ...(run?.command ? { command: run.command } : {}),
       ...(options.title ? { title: options.title } : {}),
+      ...(stored ? { strict: stored.strict === true } : {}),
     },
     randomBaseline: { samples: first.randomBaseline.samples, mean: first.randomBaseline.mean, sd: first.randomBaseline.sd, recipe: first.randomBaseline.recipe, space: 'NAS-Bench-201' },
     alpha: first.alpha,
     metrics,
-    assertions,
+    ...mergeMatrixSettings(matrices, new Map(trials.map((t) => [t.trialKey, t]))),
+    ...(stored ? { assertions: stored.assertions } : {}),
+    ...(methods.length > 0 ? { methods } : {}),
+    ...(calibration !== undefined ? { calibration } : {}),
   });
 }

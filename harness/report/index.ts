@@ -7,13 +7,18 @@
  */
 
 export type {
-  AssertionResult,
+  AssertionRecord,
+  AssertionStatus,
+  CalibrationInfo,
   CellResult,
   ComparisonResult,
   CoreMetric,
   DatasetInfo,
   JsonNumber,
+  MatcherVerdict,
+  MethodInfo,
   MetricSummary,
+  PlanningSdSource,
   RandomBaselineSummary,
   RenderedReport,
   ResultsComparison,
@@ -25,8 +30,9 @@ export type {
 } from './types.js';
 export { RESULTS_SCHEMA_VERSION } from './types.js';
 export { RESULTS_SCHEMA_PATH, ResultsValidationError, parseResults, resultsSchema, validateResults } from './schema.js';
-export type { BuildOptions, MetricSpec } from './build.js';
-export { DEFAULT_METRICS, buildRunResults, summarizeMetric, toResultsComparison } from './build.js';
+export type { BuildOptions, MetricSettings } from './build.js';
+export { DEFAULT_METRICS, buildRunResults, settingFor, summarizeMetric, toResultsComparison } from './build.js';
+export { fromResultsComparison, storedDecision, storedTests } from './decision.js';
 export type { CellCoordinates } from './cells.js';
 export { CLEAN_ATTACK, NO_DEFENCE, cellId, cellLabel, compareCells, controlOf, sortCells } from './cells.js';
 export {
@@ -34,6 +40,8 @@ export {
   formatBudget,
   formatChange,
   formatCi,
+  formatCount,
+  formatMargin,
   formatMeanSd,
   formatNumber,
   formatP,
@@ -43,7 +51,7 @@ export {
   interpretComparison,
   metricLabel,
   verdictLabel,
-  verdictOf,
+  type InterpretedComparison,
 } from './interpret.js';
 export type { ChartOptions, DeltaImprovementChart } from './charts.js';
 export { accuracyChart, deltaImprovementChart, deltaImprovementCharts } from './charts.js';

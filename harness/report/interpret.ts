@@ -8,10 +8,10 @@
  * @module
  */
 
-import { isSignificant } from '../verdicts/index.js';
+import { MAX_TRIALS_NEEDED } from '../verdicts/index.js';
 import { MIN_SAMPLES_PER_ARM } from '../stats/index.js';
 import type { Alternative } from '../stats/index.js';
-import type { MetricSummary, ResultsComparison, Verdict } from './types.js';
+import type { ComparisonResult, MetricSummary, ResultsComparison, Verdict } from './types.js';
 
 /** Unicode minus sign used in every printed negative number. */
 export const MINUS = '\u2212';
@@ -121,16 +121,40 @@ export function formatCi(low: number, high: number, metric: string): string {
   return unit === '' ? text : `${text} ${unit}`;
 }
 
-/** Display label of a verdict. */
-export function verdictLabel(verdict: Verdict): string {
-  return verdict === 'significant' ? 'significant' : verdict === 'not-significant' ? 'not significant' : 'insufficient data';
+/** A margin δ as declared: `1 pp`, `0.5 pp`, or `2` for a unitless diagnostic (three significant digits at most). */
+export function formatMargin(margin: number, metric: string): string {
+  const unit = metricUnit(metric);
+  const text = String(Number(margin.toPrecision(3)));
+  return unit === '' ? text : `${text} ${unit}`;
 }
 
-/** The verdict of a comparison at FDR level α: significant exactly when it is computed and q ≤ α. */
-export function verdictOf(comparison: ResultsComparison, alpha: number): Verdict {
-  if (comparison.state === 'insufficient-data') return 'insufficient-data';
-  return isSignificant(comparison, alpha) ? 'significant' : 'not-significant';
+/** A count with thousands separators: `10,000`. */
+export function formatCount(n: number): string {
+  return n.toLocaleString('en-US');
 }
+
+/**
+ * Display label of a verdict: `harm shown`, `no harm beyond 1 pp` (with the margin when given, else
+ * `no harm beyond δ`), `inconclusive`, `insufficient data`.
+ */
+export function verdictLabel(verdict: Verdict, margin: number | null = null, metric = 'accuracy'): string {
+  switch (verdict) {
+    case 'harm-shown':
+      return 'harm shown';
+    case 'no-harm-beyond-margin':
+      return `no harm beyond ${margin === null ? 'δ' : formatMargin(margin, metric)}`;
+    case 'inconclusive':
+      return 'inconclusive';
+    default:
+      return 'insufficient data';
+  }
+}
+
+/** What {@link interpretComparison} reads of a comparison. */
+export type InterpretedComparison = Pick<
+  ComparisonResult,
+  'metric' | 'comparison' | 'bound' | 'margin' | 'verdict' | 'withinMargin' | 'trialsNeeded' | 'planningSd' | 'planningSdSource'
+>;
 
 function directionWords(alternative: Alternative): { noun: string; verb: string } {
   return alternative === 'less' ? { noun: 'drop', verb: 'fell' } : { noun: 'rise', verb: 'rose' };
@@ -140,33 +164,73 @@ function armSizes(nA: number, nB: number): string {
   return nA === nB ? `n = ${nA} per arm` : `n = ${nA} poisoned and ${nB} control trials`;
 }
 
+function planningSdWords(c: InterpretedComparison): string {
+  if (c.planningSd === null) return '';
+  const sd = formatMagnitude(c.planningSd, c.metric);
+  return c.planningSdSource === 'calibration' ? ` (at the tier's calibrated sd of ${sd}, larger than these arms' own)` : ` (at these arms' pooled sd of ${sd})`;
+}
+
+function qOf(c: ResultsComparison | undefined): string {
+  return c?.state === 'computed' ? formatPEquals('q', c.q) : 'q = —';
+}
+
 /**
- * One plain-English line for a comparison of a poisoned cell (arm A) with its control (arm B):
- * - significant: `ΔImp fell by 3.1 pp (q = 0.0042, g = −2.9): significant.`
- * - not significant — always with the MDE, so that a passing gate on few trials is not read as proof
- *   of robustness: `No significant drop in ΔImp (change −0.4 pp, q = 0.41); with n = 3 per arm only a
- *   drop ≥ 4.2 pp would have been detected with 80% power.`
+ * One plain-English line for a comparison of a poisoned cell (arm A) with its control (arm B), by
+ * verdict:
+ * - harm shown: `Harm shown (ΔImp −3.1 pp, q = 0.0040, g = −3.5).`; when the margin test also
+ *   rejected: `Harm shown, within the 1 pp margin (…): a real drop, smaller than δ.`
+ * - no harm beyond δ: `No harm beyond 1 pp (ΔImp −0.1 pp; margin test q = 0.010, effect test q = 0.41).`
+ * - inconclusive — always with the MDE and the trials that would decide it, so that a gate that ran
+ *   on few trials is not read as proof of robustness: `Inconclusive (ΔImp −0.4 pp, q = 0.41; margin
+ *   test q = 0.30): only a drop ≥ 6.2 pp was detectable with n = 3 per arm at 80% power; about 34
+ *   trials per arm would decide it at δ = 1 pp (…).`
  * - insufficient data: names both arm sizes and says that there is no verdict.
  */
-export function interpretComparison(metric: string, comparison: ResultsComparison, alpha: number): string {
+export function interpretComparison(c: InterpretedComparison): string {
+  const { metric, comparison } = c;
   const label = metricLabel(metric);
-  const { noun, verb } = directionWords(comparison.alternative);
+  const { noun } = directionWords(comparison.alternative);
   if (comparison.state === 'insufficient-data') {
     return (
       `Insufficient data for ${label} (n = ${comparison.nA} poisoned, ${comparison.nB} control; ` +
       `Welch's test needs at least ${MIN_SAMPLES_PER_ARM} per arm): no verdict, neither a pass nor evidence of robustness.`
     );
   }
+  const change = `${label} ${formatChange(comparison.diff, metric)}`;
   const q = formatPEquals('q', comparison.q);
-  if (verdictOf(comparison, alpha) === 'significant') {
+  const marginText = c.margin === null ? null : formatMargin(c.margin, metric);
+  if (c.verdict === 'harm-shown') {
     const g = typeof comparison.hedgesG === 'number' ? `, g = ${formatAdaptive(comparison.hedgesG)}` : '';
-    const subject = metric === 'accuracy' ? 'Accuracy' : label;
-    return `${subject} ${verb} by ${formatMagnitude(comparison.diff, metric)} (${q}${g}): significant.`;
+    if (c.withinMargin && marginText !== null) {
+      return `Harm shown, within the ${marginText} margin (${change}, ${q}${g}; margin test ${qOf(c.bound)}): a real ${noun}, smaller than δ.`;
+    }
+    return `Harm shown (${change}, ${q}${g}).`;
   }
-  const head = `No significant ${noun} in ${label} (change ${formatChange(comparison.diff, metric)}, ${q})`;
+  if (c.verdict === 'no-harm-beyond-margin') {
+    return `No harm beyond ${marginText ?? 'δ'} (${change}; margin test ${qOf(c.bound)}, effect test ${q}).`;
+  }
+  const head = marginText === null ? `Inconclusive (${change}, ${q}; no margin δ declared for ${label})` : `Inconclusive (${change}, ${q}; margin test ${qOf(c.bound)})`;
   const sizes = armSizes(comparison.nA, comparison.nB);
-  if (comparison.mde === 0) {
-    return `${head}; with ${sizes} and zero variance in both arms, any ${noun} would have been detected.`;
+  const detectable =
+    comparison.mde === 0
+      ? `with ${sizes} and zero variance in both arms any ${noun} would have been detected`
+      : `only a ${noun} ≥ ${formatMagnitude(comparison.mde, metric)} was detectable with ${sizes} at ${formatPower(comparison.power)} power`;
+  let decide: string;
+  if (marginText !== null) {
+    decide =
+      c.trialsNeeded !== null && c.trialsNeeded <= Math.min(comparison.nA, comparison.nB)
+        ? `these trials are about what δ = ${marginText} needs (${formatCount(c.trialsNeeded)} per arm at ${formatPower(comparison.power)} power${planningSdWords(c).replace(/^ \((.*)\)$/, ', $1')}), yet the observed ${noun} lies between none and δ: more trials per arm would decide it`
+        : c.trialsNeeded === null
+        ? `more than ${formatCount(MAX_TRIALS_NEEDED)} trials per arm would be needed to decide it at δ = ${marginText}${planningSdWords(c)}`
+        : `about ${formatCount(c.trialsNeeded)} trials per arm would decide it at δ = ${marginText}${planningSdWords(c)}`;
+  } else {
+    const shift = comparison.alternative === 'less' ? -comparison.diff : comparison.diff;
+    decide =
+      c.trialsNeeded !== null
+        ? `about ${formatCount(c.trialsNeeded)} trials per arm would detect the observed ${noun} of ${formatMagnitude(comparison.diff, metric)}${planningSdWords(c)}; declare a margin to be able to show no harm`
+        : shift > 0
+          ? `more than ${formatCount(MAX_TRIALS_NEEDED)} trials per arm would be needed to detect the observed ${noun}; declare a margin to be able to show no harm`
+          : `no ${noun} was observed, so only a margin δ could decide it`;
   }
-  return `${head}; with ${sizes} only a ${noun} ≥ ${formatMagnitude(comparison.mde, metric)} would have been detected with ${formatPower(comparison.power)} power.`;
+  return `${head}: ${detectable}; ${decide}.`;
 }

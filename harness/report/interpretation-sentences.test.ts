@@ -1,46 +1,11 @@
 import { describe, expect, test } from 'vitest';
-import {
-  formatAdaptive,
-  formatBudget,
-  formatChange,
-  formatMeanSd,
-  formatNumber,
-  formatP,
-  formatPEquals,
-  formatPp,
-  interpretComparison,
-  verdictOf,
-} from './interpret.js';
-import type { ResultsComparison, ResultsComputedComparison } from './types.js';
+import { trialsNeeded } from '../stats/index.js';
+import type { TrialRecord } from '../store/types.js';
+import { buildRunResults } from './build.js';
+import { exampleTrials } from './fixtures/example-trials.js';
+import { formatAdaptive, formatBudget, formatChange, formatMargin, formatMeanSd, formatNumber, formatP, formatPEquals, formatPp, verdictLabel } from './interpret.js';
+import type { ComparisonResult } from './types.js';
 import { loadExampleResults } from './test-utils.js';
-
-function computed(overrides: Partial<ResultsComputedComparison>): ResultsComputedComparison {
-  return {
-    state: 'computed',
-    alternative: 'less',
-    alpha: 0.05,
-    meanA: 2.5,
-    meanB: 5.6,
-    sdA: 0.8,
-    sdB: 0.6,
-    nA: 3,
-    nB: 3,
-    diff: -3.1,
-    se: 0.58,
-    t: -5.4,
-    df: 3.7,
-    p: 0.002,
-    q: 0.004,
-    ciLow: -4.8,
-    ciHigh: -1.4,
-    ciBound: -1.8,
-    hedgesG: -3.5,
-    mde: 2.1,
-    power: 0.8,
-    zeroVariance: false,
-    ...overrides,
-  };
-}
 
 describe('number formatting', () => {
   test('p and q keep two significant digits and print tiny values as <1e-4', () => {
@@ -80,43 +45,87 @@ describe('number formatting', () => {
   });
 });
 
-describe('interpretation sentences', () => {
-  test('a significant drop states the size, q and g', () => {
-    expect(interpretComparison('deltaImprovement', computed({}), 0.05)).toBe('ΔImp fell by 3.1 pp (q = 0.0040, g = \u22123.5): significant.');
-    expect(interpretComparison('accuracy', computed({}), 0.05)).toMatch(/^Accuracy fell by 3\.1 pp/);
-    expect(interpretComparison('skipConnections', computed({ alternative: 'greater', diff: 2.7, hedgesG: 2.6 }), 0.05)).toBe(
-      'skipConnections rose by 2.7 (q = 0.0040, g = 2.6): significant.',
-    );
+/** One poisoned cell against its control through the whole builder (hypothesisTests → correctFamily → decide). */
+function planted(poisoned: number[], control: number[], margin: number | null, planningSd?: number): ComparisonResult {
+  const template = exampleTrials()[0] as TrialRecord;
+  const rows = (attack: string, budget: number, values: number[]) =>
+    values.map((accuracy, trialIndex): TrialRecord => ({ ...template, attack, budget, trialIndex, trialKey: `${attack}-${trialIndex}`, accuracy, deltaImprovement: accuracy - 82.35 }));
+  const results = buildRunResults([...rows('clean', 0, control), ...rows('random-label-flip', 0.5, poisoned)], {
+    protocolVersion: 'test/1',
+    run: { id: 'planted', createdAt: '2025-01-31T12:00:00Z', dataset: { name: 'd', source: 's', hash: 'h', trainSize: 10, testSize: 10, resolution: 8 } },
+    randomBaseline: { samples: 24, mean: 82.35, sd: 4.87, recipe: 'r' },
+    metrics: ['deltaImprovement'],
+    ...(margin !== null ? { margins: { deltaImprovement: margin } } : {}),
+    ...(planningSd !== undefined ? { planningSd: { deltaImprovement: planningSd } } : {}),
+  });
+  return results.comparisons[0]!;
+}
+
+describe('interpretation sentences of the three verdicts (planted values)', () => {
+  test('harm shown: the change, q and g', () => {
+    const c = planted([70.1, 70.6, 69.8, 70.3], [80.2, 79.7, 80.5, 80.1], 1);
+    expect(c.verdict).toBe('harm-shown');
+    expect(c.withinMargin).toBe(false);
+    expect(c.interpretation).toMatch(/^Harm shown \(ΔImp −9\.9 pp, q [=<] [\d.e-]+, g = −[\d.]+\)\.$/);
   });
 
-  test('a non-significant result always states the minimum detectable difference at the run’s power', () => {
-    const text = interpretComparison('deltaImprovement', computed({ q: 0.41, diff: -0.4, mde: 4.2 }), 0.05);
-    expect(text).toBe(
-      'No significant drop in ΔImp (change \u22120.4 pp, q = 0.41); with n = 3 per arm only a drop ≥ 4.2 pp would have been detected with 80% power.',
+  test('harm shown, within the margin: a real but smaller drop than δ', () => {
+    const c = planted([79.7, 79.71, 79.69, 79.7], [80.0, 80.01, 79.99, 80.0], 1);
+    expect(c.verdict).toBe('harm-shown');
+    expect(c.withinMargin).toBe(true);
+    expect(c.interpretation).toMatch(/^Harm shown, within the 1 pp margin \(ΔImp −0\.3 pp, q [=<] [\d.e-]+, g = −[\d.]+; margin test q [=<] [\d.e-]+\): a real drop, smaller than δ\.$/);
+  });
+
+  test('no harm beyond δ: the margin test q and the effect test q', () => {
+    const c = planted([80.0, 80.1, 79.9, 80.05, 79.95], [80.02, 79.98, 80.1, 79.9, 80.0], 1);
+    expect(c.verdict).toBe('no-harm-beyond-margin');
+    expect(c.interpretation).toMatch(/^No harm beyond 1 pp \(ΔImp 0 pp; margin test q [=<] [\d.e-]+, effect test q = [\d.]+\)\.$/);
+  });
+
+  test('inconclusive: the MDE and the trials per arm that would decide it at δ', () => {
+    const c = planted([78.1, 80.9, 79.4], [80.3, 77.9, 81.2], 1);
+    expect(c.verdict).toBe('inconclusive');
+    const mde = c.comparison.state === 'computed' ? c.comparison.mde : NaN;
+    expect(c.trialsNeeded).toBe(trialsNeeded(1, c.planningSd!, 0.05).n);
+    expect(c.interpretation).toBe(
+      `Inconclusive (ΔImp −0.33 pp, q = ${formatP(c.comparison.state === 'computed' ? c.comparison.q : 1)}; margin test q = ${formatP(c.bound?.state === 'computed' ? c.bound.q : 1)}): ` +
+        `only a drop ≥ ${formatAdaptive(mde)} pp was detectable with n = 3 per arm at 80% power; about ${c.trialsNeeded} trials per arm would decide it at δ = 1 pp (at these arms' pooled sd of ${formatAdaptive(c.planningSd!)} pp).`,
     );
-    const unequal = interpretComparison('accuracy', computed({ q: 0.2, nA: 3, nB: 10, power: 0.9 }), 0.05);
-    expect(unequal).toMatch(/with n = 3 poisoned and 10 control trials only a drop ≥ 2\.1 pp would have been detected with 90% power\.$/);
-    const zero = interpretComparison('accuracy', computed({ q: 1, diff: 0, mde: 0, zeroVariance: true }), 0.05);
-    expect(zero).toMatch(/zero variance in both arms, any drop would have been detected\.$/);
+    // A calibrated sd larger than the arms' own is the floor of the figure, and the sentence says so.
+    const calibrated = planted([78.6, 79.9, 79.2], [79.9, 80.3, 79.1], 1, 2);
+    expect(calibrated.planningSdSource).toBe('calibration');
+    expect(calibrated.trialsNeeded).toBe(trialsNeeded(1, 2, 0.05).n);
+    expect(calibrated.interpretation).toContain(`about ${calibrated.trialsNeeded} trials per arm would decide it at δ = 1 pp (at the tier's calibrated sd of 2.0 pp, larger than these arms' own)`);
+  });
+
+  test('inconclusive without a margin: the trials that would detect the observed drop, and a hint to declare δ', () => {
+    const c = planted([79.0, 80.2, 79.5], [80.3, 79.9, 81.2], null);
+    expect(c.verdict).toBe('inconclusive');
+    expect(c.margin).toBeNull();
+    expect(c.bound).toBeUndefined();
+    expect(c.interpretation).toMatch(/^Inconclusive \(ΔImp −0\.9 pp, q = [\d.]+; no margin δ declared for ΔImp\): only a drop ≥ [\d.]+ pp was detectable .*; about \d+ trials per arm would detect the observed drop of 0\.9 pp .*; declare a margin to be able to show no harm\.$/);
   });
 
   test('insufficient data gives no verdict and names both arm sizes', () => {
-    const c: ResultsComparison = { state: 'insufficient-data', reason: 'arm A has 1 sample(s)', alternative: 'less', nA: 1, nB: 3 };
-    expect(verdictOf(c, 0.05)).toBe('insufficient-data');
-    expect(interpretComparison('deltaImprovement', c, 0.05)).toBe(
+    const c = planted([80], [80, 81, 80.5], 1);
+    expect(c.verdict).toBe('insufficient-data');
+    expect(c.interpretation).toBe(
       "Insufficient data for ΔImp (n = 1 poisoned, 3 control; Welch's test needs at least 2 per arm): no verdict, neither a pass nor evidence of robustness.",
     );
   });
 
-  test('the verdict is significant exactly when q ≤ α', () => {
-    expect(verdictOf(computed({ q: 0.05 }), 0.05)).toBe('significant');
-    expect(verdictOf(computed({ q: 0.0500001 }), 0.05)).toBe('not-significant');
+  test('verdict labels name the margin', () => {
+    expect(verdictLabel('harm-shown')).toBe('harm shown');
+    expect(verdictLabel('no-harm-beyond-margin', 0.5, 'accuracy')).toBe('no harm beyond 0.5 pp');
+    expect(verdictLabel('no-harm-beyond-margin', 1, 'skipConnections')).toBe('no harm beyond 1');
+    expect(verdictLabel('inconclusive')).toBe('inconclusive');
+    expect(formatMargin(1, 'deltaImprovement')).toBe('1 pp');
   });
 
-  test('every not-significant comparison of the fixture carries an MDE sentence', () => {
+  test('every inconclusive comparison of the fixture states its MDE', () => {
     const results = loadExampleResults();
-    const notSignificant = results.comparisons.filter((c) => c.verdict === 'not-significant');
-    expect(notSignificant.length).toBeGreaterThan(0);
-    for (const c of notSignificant) expect(c.interpretation).toMatch(/with n = \d+ .*only a (drop|rise) ≥ [\d.]+( pp)? would have been detected with 80% power\.$/);
+    const inconclusive = results.comparisons.filter((c) => c.verdict === 'inconclusive');
+    expect(inconclusive.length).toBeGreaterThan(0);
+    for (const c of inconclusive) expect(c.interpretation).toMatch(/only a (drop|rise) ≥ [\d.]+( pp)? was detectable with n = \d+ .* at 80% power; /);
   });
 });

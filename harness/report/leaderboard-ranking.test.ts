@@ -83,6 +83,11 @@ describe('significance-aware leaderboard', () => {
     protocol.protocolVersion = 'naspoison-protocol/0.2';
     expect(() => buildLeaderboard([RUN_1, protocol])).toThrow(/different protocol versions/);
     expect(() => buildLeaderboard([])).toThrow(/no runs/);
+    const old = mutableCopy(RUN_2);
+    old.schemaVersion = 1;
+    expect(() => buildLeaderboard([RUN_1, old])).toThrow(
+      /runs with different results schema versions cannot share a leaderboard \(run-1: 2, run-2: 1\); this naspoison reads schema 2 — re-render older runs with `naspoison report <run id>`/,
+    );
   });
 
   test('renders to Markdown and to an HTML section or self-contained page', () => {

@@ -5,8 +5,8 @@
  * it (two-sided Welch tests between every pair of the table, Benjamini–Hochberg over the table's
  * pairs at α), so methods that no test separates share a rank.
  *
- * Runs are only combined when they share protocol version, tier, dataset (by hash), α and training
- * recipe; the same cell from several runs is pooled (values concatenated), and the runs are named in
+ * Runs are only combined when they share results schema version, protocol version, tier, dataset
+ * (by hash), α and training recipe; the same cell from several runs is pooled (values concatenated), and the runs are named in
  * the entry.
  *
  * @module
@@ -17,7 +17,7 @@ import { CLEAN_ATTACK, NO_DEFENCE } from './cells.js';
 import { summarizeMetric } from './build.js';
 import { formatBudget, formatNumber } from './interpret.js';
 import { validateResults } from './schema.js';
-import type { RunResults } from './types.js';
+import { RESULTS_SCHEMA_VERSION, type RunResults } from './types.js';
 
 /** One NAS method in one leaderboard table. */
 export interface LeaderboardEntry {
@@ -89,6 +89,13 @@ function twoSidedP(a: readonly number[], b: readonly number[]): number {
  */
 export function buildLeaderboard(runs: readonly unknown[]): Leaderboard {
   if (runs.length === 0) throw new Error('buildLeaderboard: no runs');
+  const versions = runs.map((r) => (typeof r === 'object' && r !== null ? (r as { schemaVersion?: unknown }).schemaVersion : undefined));
+  if (new Set(versions).size > 1 || (versions[0] !== undefined && versions[0] !== RESULTS_SCHEMA_VERSION)) {
+    const detail = runs.map((r, i) => `${String((r as { run?: { id?: unknown } } | null)?.run?.id ?? `run ${i}`)}: ${String(versions[i])}`).join(', ');
+    throw new Error(
+      `buildLeaderboard: runs with different results schema versions cannot share a leaderboard (${detail}); this naspoison reads schema ${RESULTS_SCHEMA_VERSION} — re-render older runs with \`naspoison report <run id>\``,
+    );
+  }
   const valid = runs.map((r, i) => validateResults(r, `leaderboard run ${i}`));
   requireSame(valid, 'protocol versions', (r) => r.protocolVersion);
   requireSame(valid, 'tiers', (r) => r.run.tier);

@@ -12,6 +12,8 @@ import { mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node
 import { randomBytes } from 'node:crypto';
 import { join, resolve } from 'node:path';
 import Handlebars from 'handlebars';
+import { trialsNeeded as trialsNeededFor } from '../stats/index.js';
+import { MAX_TRIALS_NEEDED, hypothesisMetric } from '../verdicts/index.js';
 import { CLEAN_ATTACK, NO_DEFENCE, cellLabel, sortCells } from './cells.js';
 import { accuracyChart, deltaImprovementCharts } from './charts.js';
 import {
@@ -19,7 +21,9 @@ import {
   formatBudget,
   formatChange,
   formatCi,
+  formatCount,
   formatMagnitude,
+  formatMargin,
   formatMeanSd,
   formatNumber,
   formatP,
@@ -30,7 +34,7 @@ import {
 import { leaderboardView } from './leaderboard.js';
 import type { Leaderboard, LeaderboardView } from './leaderboard.js';
 import { validateResults } from './schema.js';
-import type { CellResult, ComparisonResult, DatasetInfo, RenderedReport, RunResults, Verdict } from './types.js';
+import type { AssertionRecord, AssertionStatus, CalibrationInfo, CellResult, ComparisonResult, DatasetInfo, MatcherVerdict, RenderedReport, RunResults, Verdict } from './types.js';
 
 /** File names `renderReport` writes into its output folder. */
 export const REPORT_FILES = { markdown: 'report.md', html: 'index.html', json: 'results.json' } as const;
@@ -120,9 +124,28 @@ export interface ComparisonRow {
   readonly p: string;
   readonly q: string;
   readonly mde: string;
+  /** δ, or `—` without a margin. */
+  readonly margin: string;
+  /** q of the margin test, or `—`. */
+  readonly marginQ: string;
+  /** Trials per arm that would decide it (inconclusive only), or `—`. */
+  readonly trialsNeeded: string;
   readonly verdict: Verdict;
   readonly verdictText: string;
   readonly interpretation: string;
+}
+
+/** One row of the assertions table. */
+export interface AssertionRow {
+  readonly file: string;
+  readonly name: string;
+  readonly status: AssertionStatus;
+  readonly statusText: string;
+  /** The matcher verdicts, e.g. `inconclusive (ΔImp)`; `—` without any. */
+  readonly verdict: string;
+  /** For underpowered rows: the MDE and the trials per arm that would decide it; else `—`. */
+  readonly underpowered: string;
+  readonly message: string;
 }
 
 /** Everything the templates read (all strings pre-formatted, absent values as `null`). */
@@ -146,24 +169,42 @@ export interface ReportView {
     readonly power: string;
     readonly correction: string;
     readonly family: string;
+    /** The declared margins, e.g. `accuracy / ΔImp: 1 pp`; `none declared` without any. */
+    readonly margins: string;
   };
   readonly summary: {
     readonly total: number;
-    readonly significant: number;
-    readonly notSignificant: number;
+    readonly harmShown: number;
+    readonly noHarm: number;
+    readonly inconclusive: number;
     readonly insufficient: number;
     readonly poisonedCells: number;
-    readonly headlineSignificant: number;
     readonly headlineMetric: string;
+    /** One sentence with the headline verdict counts over the tested cells. */
+    readonly headline: string;
     readonly headlines: readonly { readonly label: string; readonly verdict: Verdict; readonly verdictText: string; readonly text: string }[];
+    /** `2 passed, 1 failed, 1 underpowered at this tier, 0 skipped`, or null without assertions. */
+    readonly assertionsLine: string | null;
     readonly assertionsPassed: number;
     readonly assertionsFailed: number;
+    readonly assertionsUnderpowered: number;
+    readonly assertionsSkipped: number;
+    /** Said when the run was strict. */
+    readonly strictNote: string | null;
   };
   readonly cells: readonly CellRow[];
   readonly comparisons: readonly ComparisonRow[];
   /** Comparisons grouped by tested cell, in report order. */
   readonly comparisonGroups: readonly { readonly cell: string; readonly control: string; readonly rows: readonly ComparisonRow[] }[];
-  readonly assertions: readonly { readonly file: string; readonly name: string; readonly status: string; readonly message: string }[] | null;
+  readonly assertions: readonly AssertionRow[] | null;
+  readonly methods: readonly { readonly nas: string; readonly description: string; readonly deviations: readonly string[] }[] | null;
+  readonly calibration: {
+    readonly present: boolean;
+    /** Facts as name/value pairs (empty when absent). */
+    readonly facts: readonly { readonly name: string; readonly value: string }[];
+    /** What the calibration means for the trials, or how to make one. */
+    readonly sentences: readonly string[];
+  };
   readonly charts: { readonly delta: readonly { readonly title: string; readonly svg: Handlebars.SafeString }[]; readonly accuracy: Handlebars.SafeString };
 }
 
@@ -174,6 +215,10 @@ function headlineOf(results: RunResults, cell: CellResult): ComparisonResult | u
 
 function pOf(c: ComparisonResult | undefined, key: 'p' | 'q'): string {
   return c && c.comparison.state === 'computed' ? formatP(c.comparison[key]) : '—';
+}
+
+function labelOf(c: ComparisonResult): string {
+  return verdictLabel(c.verdict, c.margin, c.metric);
 }
 
 function cellRow(results: RunResults, cell: CellResult): CellRow {
@@ -196,9 +241,13 @@ function cellRow(results: RunResults, cell: CellResult): CellRow {
     p: pOf(headline, 'p'),
     q: pOf(headline, 'q'),
     verdict: headline ? headline.verdict : 'control',
-    verdictText: headline ? verdictLabel(headline.verdict) : 'control',
+    verdictText: headline ? labelOf(headline) : 'control',
     interpretation: headline ? headline.interpretation : 'Reference arm: the same NAS searching on clean data.',
   };
+}
+
+function trialsNeededText(n: number | null): string {
+  return n === null ? `> ${formatCount(MAX_TRIALS_NEEDED)}` : formatCount(n);
 }
 
 function comparisonRow(comparison: ComparisonResult, labels: Map<string, string>): ComparisonRow {
@@ -211,8 +260,11 @@ function comparisonRow(comparison: ComparisonResult, labels: Map<string, string>
     control: labels.get(comparison.control) ?? comparison.control,
     metric: metricLabel(metric),
     hypothesis,
+    margin: comparison.margin === null ? '—' : formatMargin(comparison.margin, metric),
+    marginQ: comparison.bound?.state === 'computed' ? formatP(comparison.bound.q) : '—',
+    trialsNeeded: comparison.verdict === 'inconclusive' && (comparison.margin !== null || comparison.trialsNeeded !== null) ? trialsNeededText(comparison.trialsNeeded) : '—',
     verdict: comparison.verdict,
-    verdictText: verdictLabel(comparison.verdict),
+    verdictText: labelOf(comparison),
     interpretation: comparison.interpretation,
   };
   if (c.state === 'insufficient-data') {
@@ -233,16 +285,124 @@ function comparisonRow(comparison: ComparisonResult, labels: Map<string, string>
   };
 }
 
+const STATUS_TEXT: Record<AssertionStatus, string> = {
+  passed: 'passed',
+  failed: 'failed',
+  underpowered: 'underpowered at this tier',
+  skipped: 'skipped',
+};
+
+function matcherVerdictText(v: MatcherVerdict): string {
+  return `${verdictLabel(v.verdict, v.margin, v.metric)} (${metricLabel(v.metric)})`;
+}
+
+function underpoweredText(v: MatcherVerdict): string {
+  const mde = v.mde === null ? 'MDE —' : `only a shift ≥ ${formatMagnitude(v.mde, v.metric)} detectable at n = ${v.nA === v.nB ? v.nA : `${v.nA}/${v.nB}`}`;
+  const needed =
+    v.trialsNeeded !== null
+      ? `about ${formatCount(v.trialsNeeded)} trials per arm would decide it${v.margin !== null ? ` at δ = ${formatMargin(v.margin, v.metric)}` : ''}`
+      : v.margin !== null
+        ? `more than ${formatCount(MAX_TRIALS_NEEDED)} trials per arm would be needed at δ = ${formatMargin(v.margin, v.metric)}`
+        : 'no trial count decides it without a margin';
+  return `${metricLabel(v.metric)}: ${mde}; ${needed}`;
+}
+
+function assertionRow(a: AssertionRecord): AssertionRow {
+  const undecided = a.verdicts.filter((v) => !v.decided);
+  return {
+    file: a.file,
+    name: a.name,
+    status: a.status,
+    statusText: STATUS_TEXT[a.status],
+    verdict: a.verdicts.length === 0 ? '—' : a.verdicts.map(matcherVerdictText).join('; '),
+    underpowered: a.status === 'underpowered' ? (undecided.length > 0 ? undecided : a.verdicts).map(underpoweredText).join('; ') || 'no matcher verdict recorded' : '—',
+    message: a.message,
+  };
+}
+
+/**
+ * `accuracy / ΔImp: 1 pp; skipConnections: 1`, or `none declared`, from the comparisons' margins;
+ * where matrices declared different ones, each with the NAS methods it applied to:
+ * `accuracy / ΔImp: 1 pp (pdarts) or 2 pp (random)`.
+ */
+function marginsText(results: RunResults): string {
+  const nasOf = new Map(results.cells.map((c) => [c.id, c.nas]));
+  const byHypothesis = new Map<string, { labels: Set<string>; values: Map<string, Set<string>> }>();
+  for (const c of results.comparisons) {
+    const key = hypothesisMetric(c.metric);
+    const entry = byHypothesis.get(key) ?? { labels: new Set<string>(), values: new Map<string, Set<string>>() };
+    entry.labels.add(metricLabel(c.metric));
+    const value = c.margin === null ? 'none' : formatMargin(c.margin, c.metric);
+    const methods = entry.values.get(value) ?? new Set<string>();
+    methods.add(nasOf.get(c.cell) ?? c.cell);
+    entry.values.set(value, methods);
+    byHypothesis.set(key, entry);
+  }
+  const parts = [...byHypothesis.values()].filter((e) => !(e.values.size === 1 && e.values.has('none')));
+  if (parts.length === 0) return 'none declared (no margin tests: only harm can be shown)';
+  return parts
+    .map((e) => {
+      const values = [...e.values.entries()];
+      const text = values.length === 1 ? values[0]![0] : values.map(([v, nas]) => `${v} (${[...nas].sort().join(', ')})`).join(' or ');
+      return `${[...e.labels].join(' / ')}: ${text}`;
+    })
+    .join('; ');
+}
+
+function calibrationView(results: RunResults): ReportView['calibration'] {
+  const cal: CalibrationInfo | null = results.calibration ?? null;
+  const tier = results.run.tier;
+  if (cal === null) {
+    return {
+      present: false,
+      facts: [],
+      sentences: [
+        `No calibration stored for this tier — run \`naspoison calibrate --tier ${tier}\`.`,
+        "Trials-needed figures therefore use the arms' own sds, which are themselves noisy at a few trials per arm.",
+      ],
+    };
+  }
+  const facts = [
+    { name: 'Tier / recipe', value: `${cal.tier} / ${cal.recipe}` },
+    { name: 'Headroom', value: `${formatNumber(cal.headroom, 2)} pp (best reference mean − random mean)` },
+    { name: 'Seed noise', value: `sd ${formatNumber(cal.seedNoise.sd, 2)} pp over ${cal.seedNoise.n} seeds of ${cal.seedNoise.cell} (mean ${formatNumber(cal.seedNoise.mean, 2)}%)` },
+    { name: 'Random cells', value: `${formatNumber(cal.random.mean, 2)} ± ${formatNumber(cal.random.sd, 2)}% (n = ${cal.random.n})` },
+    ...cal.references.map((r) => ({ name: `Reference: ${r.name}`, value: `${formatMeanSd({ mean: r.mean, sd: r.sd, values: Array.from({ length: r.n }, () => r.mean) }, 2)}% (n = ${r.n}), ${r.genotype}` })),
+    { name: 'Calibrated', value: cal.createdAt },
+  ];
+  const margins = [...new Set(results.comparisons.filter((c) => hypothesisMetric(c.metric) === 'accuracy' && c.margin !== null).map((c) => c.margin as number))].sort((a, b) => a - b);
+  const alpha = results.run.alpha;
+  const power = results.run.power;
+  const ran = Math.max(0, ...results.cells.map((c) => c.n));
+  const sentences = margins.map((delta) => {
+    const need = cal.seedNoise.sd === 0 ? null : trialsNeededFor(delta, cal.seedNoise.sd, alpha, power, { max: MAX_TRIALS_NEEDED }).n;
+    const trials = cal.seedNoise.sd === 0 ? 'the minimum of 2 trials per arm' : need === null ? `more than ${formatCount(MAX_TRIALS_NEEDED)} trials per arm` : `about ${formatCount(need)} trials per arm`;
+    return `A drop of δ = ${formatMargin(delta, 'accuracy')} needs ${trials} at the calibrated seed noise (sd ${formatNumber(cal.seedNoise.sd, 2)} pp, α = ${alpha}, ${formatPower(power)} power); this run had up to ${ran} per arm.`;
+  });
+  if (margins.length === 0) sentences.push('No margin δ is declared for accuracy / ΔImp, so no trial count for "no harm beyond δ" follows from the calibration.');
+  sentences.push(
+    `The headroom of ${formatNumber(cal.headroom, 2)} pp is the most ΔImp a search could show at this tier; poisoning effects are read against it, and trials-needed figures use the calibrated sd where the spec passed it on.`,
+  );
+  return { present: true, facts, sentences };
+}
+
 /** Builds the template view of a (validated) results object. */
 export function reportView(results: RunResults): ReportView {
   const cells = sortCells(results.cells);
   const labels = new Map(cells.map((cell) => [cell.id, cellLabel(cell)]));
   const count = (v: Verdict): number => results.comparisons.filter((c) => c.verdict === v).length;
   const tested = cells.filter((cell) => !(cell.attack === CLEAN_ATTACK && cell.defence === NO_DEFENCE));
-  const headlines = tested.flatMap((cell) => {
+  const headlineComparisons = tested.flatMap((cell) => {
     const h = headlineOf(results, cell);
-    return h ? [{ label: labels.get(cell.id) ?? cell.id, verdict: h.verdict, verdictText: verdictLabel(h.verdict), text: h.interpretation }] : [];
+    return h ? [{ cell, h }] : [];
   });
+  const headlines = headlineComparisons.map(({ cell, h }) => ({ label: labels.get(cell.id) ?? cell.id, verdict: h.verdict, verdictText: labelOf(h), text: h.interpretation }));
+  const headlineCount = (v: Verdict) => headlineComparisons.filter(({ h }) => h.verdict === v).length;
+  const metric = metricLabel(HEADLINE_METRIC);
+  const headline =
+    `Of ${tested.length} tested ${tested.length === 1 ? 'cell' : 'cells'} (${metric} versus the clean control): ` +
+    `harm shown in ${headlineCount('harm-shown')}, no harm beyond the margin in ${headlineCount('no-harm-beyond-margin')}, ` +
+    `inconclusive in ${headlineCount('inconclusive')}, insufficient data in ${headlineCount('insufficient-data')}.`;
   const env = results.run.environment;
   const environment = [
     { name: 'Backend', value: env.backend },
@@ -254,6 +414,7 @@ export function reportView(results: RunResults): ReportView {
   ];
   const b = results.randomBaseline;
   const assertions = results.assertions ?? null;
+  const statusCount = (s: AssertionStatus) => assertions?.filter((a) => a.status === s).length ?? 0;
   const alpha = results.run.alpha;
   const comparisons = results.comparisons.map((c) => comparisonRow(c, labels));
   const groups = new Map<string, { cell: string; control: string; rows: ComparisonRow[] }>();
@@ -264,6 +425,7 @@ export function reportView(results: RunResults): ReportView {
   });
   const order = new Map(cells.map((cell, i) => [cell.id, i]));
   const comparisonGroups = [...groups.entries()].sort(([a], [b]) => (order.get(a) ?? 0) - (order.get(b) ?? 0)).map(([, g]) => g);
+  const strict = results.run.strict === true;
   return {
     title: results.run.title ?? `naspoison robustness report: ${results.run.id}`,
     run: {
@@ -284,23 +446,33 @@ export function reportView(results: RunResults): ReportView {
       power: formatPower(results.run.power),
       correction: 'Benjamini–Hochberg (false discovery rate)',
       family: results.run.family,
+      margins: marginsText(results),
     },
     summary: {
       total: results.comparisons.length,
-      significant: count('significant'),
-      notSignificant: count('not-significant'),
+      harmShown: count('harm-shown'),
+      noHarm: count('no-harm-beyond-margin'),
+      inconclusive: count('inconclusive'),
       insufficient: count('insufficient-data'),
       poisonedCells: tested.length,
-      headlineSignificant: headlines.filter((h) => h.verdict === 'significant').length,
-      headlineMetric: metricLabel(HEADLINE_METRIC),
+      headlineMetric: metric,
+      headline,
       headlines,
-      assertionsPassed: assertions?.filter((a) => a.status === 'passed').length ?? 0,
-      assertionsFailed: assertions?.filter((a) => a.status === 'failed').length ?? 0,
+      assertionsLine: assertions
+        ? `${statusCount('passed')} passed, ${statusCount('failed')} failed, ${statusCount('underpowered')} underpowered at this tier, ${statusCount('skipped')} skipped`
+        : null,
+      assertionsPassed: statusCount('passed'),
+      assertionsFailed: statusCount('failed'),
+      assertionsUnderpowered: statusCount('underpowered'),
+      assertionsSkipped: statusCount('skipped'),
+      strictNote: assertions && strict ? 'strict run: underpowered assertions counted as failures' : null,
     },
     cells: cells.map((cell) => cellRow(results, cell)),
     comparisons,
     comparisonGroups,
-    assertions: assertions ? assertions.map((a) => ({ ...a })) : null,
+    assertions: assertions ? assertions.map(assertionRow) : null,
+    methods: results.methods && results.methods.length > 0 ? results.methods.map((m) => ({ nas: m.nas, description: m.description, deviations: [...m.deviations] })) : null,
+    calibration: calibrationView(results),
     charts: {
       delta: deltaImprovementCharts(results).map((chart) => ({ title: chart.title, svg: new hbs.SafeString(chart.svg) })),
       accuracy: new hbs.SafeString(accuracyChart(results, { idPrefix: 'accuracy-chart' })),

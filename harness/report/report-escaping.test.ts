@@ -24,7 +24,28 @@ function maliciousResults() {
       dataset: { name: '<b>data</b>', source: 'x', hash: 'h', trainSize: 10, testSize: 10, resolution: 8 },
     },
     randomBaseline: { samples: 24, mean: 82.35, sd: 4.87, recipe: '<i>recipe</i>' },
-    assertions: [{ file: 'a.spec.ts', name: '<script>alert("assert")</script>', status: 'failed', message: '</td></tr><script>3</script>' }],
+    assertions: [
+      { file: 'a.spec.ts', name: '<script>alert("assert")</script>', status: 'failed', message: '</td></tr><script>3</script>', verdicts: [] },
+      {
+        file: 'b.spec.ts',
+        name: 'underpowered | *gate*',
+        status: 'underpowered',
+        message: '<script>4</script>',
+        verdicts: [
+          { matcher: 'toBeNoWorseThan', isNot: false, sample: '<b>a</b>', reference: 'b', metric: '<i>m</i>', verdict: 'inconclusive', decided: false, margin: 1, p: 0.4, q: 0.4, marginP: 0.3, marginQ: 0.3, mde: 6.2, trialsNeeded: 34, nA: 3, nB: 3 },
+        ],
+      },
+    ],
+    methods: [{ nas: EVIL_NAS, description: '<img src=y onerror=alert(2)>', deviations: ['<script>5</script> | *x*'] }],
+    calibration: {
+      tier: '<script>6</script>',
+      recipe: 'r|x',
+      random: { n: 24, mean: 82.35, sd: 4.87 },
+      seedNoise: { cell: '<script>7</script>', n: 5, sd: 0.7, mean: 80 },
+      references: [{ name: '<b>ref</b>', genotype: '|a~0|', n: 5, mean: 88, sd: null }],
+      headroom: 5.65,
+      createdAt: '2025-01-31T12:00:00Z',
+    },
   });
 }
 
@@ -33,6 +54,9 @@ describe('escaping names that look like markup', () => {
     const html = renderHtml(maliciousResults());
     expect(html).not.toMatch(/<script/i);
     expect(html).not.toContain('<img');
+    expect(html).not.toContain('<b>ref');
+    expect(html).not.toContain('<i>m</i>');
+    expect(html).toContain('&lt;script&gt;5&lt;/script&gt; | *x*');
     expect(html).not.toContain('<b>data');
     expect(html).not.toContain('<i>recipe');
     expect(html).toContain('&lt;script&gt;alert(&quot;nas&quot;)&lt;/script&gt;');
@@ -62,7 +86,9 @@ describe('escaping names that look like markup', () => {
         rows++;
       }
     }
-    expect(rows).toBe(19); // run 1, cells 5, comparisons 8, assertions 1, plus 4 separator lines
+    expect(rows).toBe(20); // run 1, cells 5, comparisons 8, assertions 2, plus 4 separator lines
+    expect(md).toContain('- &lt;script&gt;5&lt;/script&gt; \\| \\*x\\*');
+    expect(md).toContain('&lt;i&gt;m&lt;/i&gt;: only a shift ≥ 6.2 detectable at n = 3; about 34 trials per arm would decide it at δ = 1');
   });
 
   test('the SVG charts escape names and stay well-formed XML', () => {

@@ -46,7 +46,7 @@ describe('results schema', () => {
       expect.arrayContaining([
         '$.cells[2].n: must be integer',
         '$.cells[0].accuracy.values[1]: must be number',
-        '$.comparisons[4].verdict: must be one of "significant", "not-significant", "insufficient-data"',
+        '$.comparisons[4].verdict: must be one of "harm-shown", "no-harm-beyond-margin", "inconclusive", "insufficient-data"',
         '$.run.correction: must be "benjamini-hochberg"',
         '$.run.createdAt: must be an ISO 8601 date-time, e.g. 2025-01-31T12:00:00Z',
         '$.run.alpha: must be < 1',
@@ -123,15 +123,65 @@ describe('results consistency rules', () => {
     );
   });
 
-  test('q-values must be the Benjamini–Hochberg adjustment of the run’s p-values, and verdicts must follow from q and α', () => {
+  test('effect-test q-values must be Benjamini–Hochberg over the effect tests, and a tampered q shows in the verdict it changes', () => {
     const broken = mutableCopy(loadExampleResults());
-    broken.comparisons[3].comparison.q = 0.01; // 10% accuracy: really q ≈ 0.120
-    broken.comparisons[7].verdict = 'not-significant'; // 50% ΔImp: q ≈ 0.030 ≤ 0.05
+    broken.comparisons[3].comparison.q = 0.01; // 10% accuracy: really q ≈ 0.12, inconclusive
     expect(issuesOf(broken)).toEqual([
-      '$.comparisons[3].verdict: is "not-significant" but q and α = 0.05 give "significant"',
-      '$.comparisons[7].verdict: is "not-significant" but q and α = 0.05 give "significant"',
-      expect.stringMatching(/^\$\.comparisons\[3\]\.comparison\.q: is 0\.01 but Benjamini–Hochberg over the run's 6 distinct hypotheses gives 0\.120/),
+      '$.comparisons[3].verdict: is "inconclusive" but the stored tests, their q-values and α = 0.05 give "harm-shown"',
+      expect.stringMatching(/^\$\.comparisons\[3\]\.comparison\.q: is 0\.01 but Benjamini–Hochberg over the run's 6 distinct hypotheses \(effect tests\) gives 0\.12/),
     ]);
+  });
+
+  test('margin-test q-values form their own family', () => {
+    const broken = mutableCopy(loadExampleResults());
+    broken.comparisons[4].bound.q = 0.2; // 10% ΔImp margin test: really the 10% accuracy margin q (one hypothesis)
+    broken.comparisons[0].bound.q = 0.01; // 1% accuracy: really q ≈ 0.026 over the 3 margin tests
+    expect(issuesOf(broken)).toEqual([
+      expect.stringMatching(/^\$\.comparisons\[0\]\.bound\.q: is 0\.01 but Benjamini–Hochberg over the run's 3 distinct hypotheses \(margin tests\) gives 0\.026/),
+      expect.stringMatching(/^\$\.comparisons\[4\]\.bound\.q: is 0\.2 but Benjamini–Hochberg over the run's 3 distinct hypotheses \(margin tests\) gives 0\.2\d/),
+    ]);
+  });
+
+  test('verdicts, withinMargin and trials needed must be what decide gives from the stored tests', () => {
+    const broken = mutableCopy(loadExampleResults());
+    broken.comparisons[7].verdict = 'inconclusive'; // 50% ΔImp: harm shown
+    broken.comparisons[0].verdict = 'inconclusive'; // 1% accuracy: no harm beyond 2 pp
+    broken.comparisons[0].withinMargin = false;
+    broken.comparisons[4].trialsNeeded = 4;
+    expect(issuesOf(broken)).toEqual([
+      '$.comparisons[0].verdict: is "inconclusive" but the stored tests, their q-values and α = 0.05 give "no-harm-beyond-margin"',
+      '$.comparisons[0].withinMargin: is false but the stored tests, their q-values and α = 0.05 give true',
+      '$.comparisons[4].trialsNeeded: is 4 but the stored tests, their q-values and α = 0.05 give 3',
+      '$.comparisons[7].verdict: is "inconclusive" but the stored tests, their q-values and α = 0.05 give "harm-shown"',
+    ]);
+  });
+
+  test('a margin has exactly one margin test, against Δ₀ = ∓δ in the opposite direction', () => {
+    const broken = mutableCopy(loadExampleResults());
+    delete broken.comparisons[1].bound;
+    broken.comparisons[3].bound.nullDifference = -1;
+    broken.comparisons[2].bound = broken.comparisons[3].bound;
+    expect(issuesOf(broken)).toEqual(
+      expect.arrayContaining([
+        '$.comparisons[1].bound: is required: the margin δ = 2 has a margin test',
+        '$.comparisons[2].bound: must be absent without a margin',
+        '$.comparisons[3].bound.nullDifference: is -1 but δ = 2 gives Δ₀ = -2',
+      ]),
+    );
+  });
+
+  test('results of another schema version are refused with one clear message', () => {
+    const old = mutableCopy(loadExampleResults());
+    old.schemaVersion = 1;
+    expect(issuesOf(old)).toEqual([
+      '$.schemaVersion: is 1, but this naspoison reads results schema 2 only (schema 1 had two verdicts; re-render the run from the store with `naspoison report <run id>`)',
+    ]);
+  });
+
+  test('the comparison direction must be the metric’s harm direction', () => {
+    const broken = mutableCopy(loadExampleResults());
+    broken.comparisons[2].alternative = 'less';
+    expect(issuesOf(broken)).toContain('$.comparisons[2].alternative: is "less" but the harm direction of skipConnections is "greater"');
   });
 
   test('parseResults reports text that is not JSON at the root path', () => {

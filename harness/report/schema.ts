@@ -2,7 +2,8 @@
  * Validation of the results JSON: the JSON Schema that ships in `results.schema.json` (draft
  * 2020-12, compiled with ajv) plus the consistency rules a schema cannot express (ids that resolve,
  * sample counts that match, means that recompute, q-values that are the BH adjustment of the run's
- * p-values, verdicts that follow from q and α). Every violation is reported with its JSON path.
+ * p-values — effect tests and margin tests each as their own family —, verdicts that harness/verdicts'
+ * `decide` gives from the stored tests). Every violation is reported with its JSON path.
  *
  * @module
  */
@@ -10,9 +11,10 @@
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { Ajv2020, type ErrorObject } from 'ajv/dist/2020.js';
-import { familySize, hypothesisKey, qValuesByHypothesis } from '../verdicts/index.js';
+import { familySize, harmDirection, hypothesisKey, opposite, qValuesByHypothesis } from '../verdicts/index.js';
 import { cellId, metricValues } from './cells.js';
-import { verdictOf } from './interpret.js';
+import { storedDecision } from './decision.js';
+import { RESULTS_SCHEMA_VERSION } from './types.js';
 import type { CellResult, MetricSummary, ResultsIssue, RunResults } from './types.js';
 
 /** Absolute path of the results JSON Schema. */
@@ -153,10 +155,16 @@ function checkCells(results: RunResults, issues: ResultsIssue[]): Map<string, Ce
   return byId;
 }
 
+function nullableClose(a: number | null, b: number | null): boolean {
+  return a === null || b === null ? a === b : relativelyClose(a, b);
+}
+
 function checkComparisons(results: RunResults, cells: Map<string, CellResult>, issues: ResultsIssue[]): void {
   const ids = new Set<string>();
-  const { alpha } = results.run;
-  const computed: { index: number; p: number; q: number; key: string }[] = [];
+  const { alpha, power } = results.run;
+  const effects: { index: number; p: number; q: number; key: string }[] = [];
+  const bounds: { index: number; p: number; q: number; key: string }[] = [];
+  const decisionIssues: ResultsIssue[] = [];
   results.comparisons.forEach((c, i) => {
     const path = `$.comparisons[${i}]`;
     if (ids.has(c.id)) issues.push({ path: `${path}.id`, message: `duplicates comparison "${c.id}"` });
@@ -166,6 +174,8 @@ function checkComparisons(results: RunResults, cells: Map<string, CellResult>, i
     if (!tested) issues.push({ path: `${path}.cell`, message: `refers to no cell ("${c.cell}")` });
     if (!control) issues.push({ path: `${path}.control`, message: `refers to no cell ("${c.control}")` });
     else if (control.attack !== 'clean') issues.push({ path: `${path}.control`, message: `"${c.control}" is not a clean control` });
+    const harm = harmDirection(c.metric);
+    if (c.alternative !== harm) issues.push({ path: `${path}.alternative`, message: `is "${c.alternative}" but the harm direction of ${c.metric} is "${harm}"` });
     if (c.comparison.alternative !== c.alternative) {
       issues.push({ path: `${path}.comparison.alternative`, message: `is "${c.comparison.alternative}" but the comparison's alternative is "${c.alternative}"` });
     }
@@ -178,23 +188,57 @@ function checkComparisons(results: RunResults, cells: Map<string, CellResult>, i
       if (values === undefined) issues.push({ path: `${path}.metric`, message: `cell "${cell.id}" has no metric "${c.metric}"` });
       else if (values.length !== n) issues.push({ path: `${path}.comparison.n${arm}`, message: `is ${n} but cell "${cell.id}" has ${values.length} ${c.metric} values` });
     }
-    const expected = verdictOf(c.comparison, alpha);
-    if (c.verdict !== expected) {
-      issues.push({ path: `${path}.verdict`, message: `is "${c.verdict}" but q and α = ${alpha} give "${expected}"` });
-    }
+    const key = hypothesisKey(c.cell, c.metric, c.alternative);
     if (c.comparison.state === 'computed') {
       if (c.comparison.alpha !== alpha) issues.push({ path: `${path}.comparison.alpha`, message: `is ${c.comparison.alpha} but the run's α is ${alpha}` });
-      computed.push({ index: i, p: c.comparison.p, q: c.comparison.q, key: hypothesisKey(c.cell, c.metric, c.alternative) });
+      if ((c.comparison.nullDifference ?? 0) !== 0) issues.push({ path: `${path}.comparison.nullDifference`, message: 'must be absent: the effect test is against no difference' });
+      effects.push({ index: i, p: c.comparison.p, q: c.comparison.q, key });
+    }
+    if (c.margin === null) {
+      if (c.bound !== undefined) issues.push({ path: `${path}.bound`, message: 'must be absent without a margin' });
+    } else if (c.bound === undefined) {
+      issues.push({ path: `${path}.bound`, message: `is required: the margin δ = ${c.margin} has a margin test` });
+    } else {
+      const b = c.bound;
+      const expectedAlternative = opposite(c.alternative);
+      if (b.alternative !== expectedAlternative) issues.push({ path: `${path}.bound.alternative`, message: `is "${b.alternative}" but the margin test of a "${c.alternative}" harm is "${expectedAlternative}"` });
+      if (b.nA !== c.comparison.nA || b.nB !== c.comparison.nB) issues.push({ path: `${path}.bound`, message: `tests n = ${b.nA}/${b.nB} but the effect test n = ${c.comparison.nA}/${c.comparison.nB}` });
+      if (b.state === 'computed') {
+        const delta0 = c.alternative === 'less' ? -c.margin : c.margin;
+        if (b.nullDifference !== delta0) issues.push({ path: `${path}.bound.nullDifference`, message: `is ${String(b.nullDifference)} but δ = ${c.margin} gives Δ₀ = ${delta0}` });
+        if (b.alpha !== alpha) issues.push({ path: `${path}.bound.alpha`, message: `is ${b.alpha} but the run's α is ${alpha}` });
+        if (c.comparison.state === 'computed' && !relativelyClose(b.diff, c.comparison.diff)) {
+          issues.push({ path: `${path}.bound.diff`, message: `is ${b.diff} but the effect test's difference is ${c.comparison.diff}` });
+        }
+        bounds.push({ index: i, p: b.p, q: b.q, key });
+      }
+    }
+    const d = storedDecision(c, alpha, power);
+    const expected: [string, unknown, unknown, boolean][] = [
+      ['verdict', c.verdict, d.verdict, c.verdict === d.verdict],
+      ['withinMargin', c.withinMargin, d.withinMargin, c.withinMargin === d.withinMargin],
+      ['trialsNeeded', c.trialsNeeded, d.trialsNeeded, c.trialsNeeded === d.trialsNeeded],
+      ['planningSd', c.planningSd, d.planningSd, nullableClose(c.planningSd, d.planningSd)],
+      ['planningSdSource', c.planningSdSource, d.planningSdSource, c.planningSdSource === d.planningSdSource],
+    ];
+    for (const [field, stored, computed, ok] of expected) {
+      if (!ok) decisionIssues.push({ path: `${path}.${field}`, message: `is ${JSON.stringify(stored)} but the stored tests, their q-values and α = ${alpha} give ${JSON.stringify(computed)}` });
     }
   });
-  const q = qValuesByHypothesis(computed);
-  const hypotheses = familySize(computed);
-  computed.forEach((c, k) => {
-    const expected = q[k] as number;
-    if (!relativelyClose(c.q, expected)) {
-      issues.push({ path: `$.comparisons[${c.index}].comparison.q`, message: `is ${c.q} but Benjamini–Hochberg over the run's ${hypotheses} distinct hypotheses gives ${expected}` });
-    }
-  });
+  issues.push(...decisionIssues);
+  for (const [family, members, where] of [
+    ['effect tests', effects, 'comparison'],
+    ['margin tests', bounds, 'bound'],
+  ] as const) {
+    const q = qValuesByHypothesis(members);
+    const hypotheses = familySize(members);
+    members.forEach((c, k) => {
+      const expected = q[k] as number;
+      if (!relativelyClose(c.q, expected)) {
+        issues.push({ path: `$.comparisons[${c.index}].${where}.q`, message: `is ${c.q} but Benjamini–Hochberg over the run's ${hypotheses} distinct hypotheses (${family}) gives ${expected}` });
+      }
+    });
+  }
 }
 
 /**
@@ -205,6 +249,20 @@ function checkComparisons(results: RunResults, cells: Map<string, CellResult>, i
  * @throws ResultsValidationError listing every problem with its JSON path (`$.cells[2].n: must be integer`).
  */
 export function validateResults(json: unknown, origin?: string): RunResults {
+  const version = typeof json === 'object' && json !== null ? (json as { schemaVersion?: unknown }).schemaVersion : undefined;
+  if (typeof version === 'number' && version !== RESULTS_SCHEMA_VERSION) {
+    throw new ResultsValidationError(
+      [
+        {
+          path: '$.schemaVersion',
+          message:
+            `is ${version}, but this naspoison reads results schema ${RESULTS_SCHEMA_VERSION} only` +
+            (version < RESULTS_SCHEMA_VERSION ? ' (schema 1 had two verdicts; re-render the run from the store with `naspoison report <run id>`)' : ' (written by a newer naspoison)'),
+        },
+      ],
+      origin,
+    );
+  }
   if (!validateSchema(json)) {
     const issues = (validateSchema.errors ?? []).map(schemaIssue).filter((issue): issue is ResultsIssue => issue !== null);
     const unique = [...new Map(issues.map((issue) => [`${issue.path}\u0000${issue.message}`, issue])).values()];

@@ -12,12 +12,16 @@
 
 import type { Alternative, ComputedComparison, InsufficientComparison } from '../stats/index.js';
 import type { EnvironmentFingerprint } from '../store/types.js';
+import type { AssertionRecord, Verdict } from '../verdicts/index.js';
 
-/** Version of the results-JSON shape this module reads and writes. */
-export const RESULTS_SCHEMA_VERSION = 1;
+export type { AssertionRecord, AssertionStatus, MatcherVerdict, Verdict } from '../verdicts/index.js';
 
-/** Verdict of one comparison after the Benjamini–Hochberg correction over the run. */
-export type Verdict = 'significant' | 'not-significant' | 'insufficient-data';
+/**
+ * Version of the results-JSON shape this module reads and writes. 2: three verdicts (harm shown /
+ * no harm beyond δ / inconclusive) with margin tests, assertion records with `underpowered`,
+ * calibration and method sections.
+ */
+export const RESULTS_SCHEMA_VERSION = 2;
 
 /** Metric names with a built-in meaning; any numeric diagnostic name is accepted too. */
 export type CoreMetric = 'accuracy' | 'deltaImprovement';
@@ -63,14 +67,19 @@ export interface RunInfo {
   readonly environment: EnvironmentFingerprint;
   /** Dataset of the run. */
   readonly dataset: DatasetInfo;
-  /** FDR level α: a comparison is significant when q ≤ α. Also the CIs' and MDE's level. */
+  /** FDR level α: a test rejects when its q ≤ α. Also the CIs' and MDE's level. */
   readonly alpha: number;
   /** Power at which the MDEs were computed (default 0.8). */
   readonly power: number;
   /** Multiple-comparison correction applied to the p-values. */
   readonly correction: 'benjamini-hochberg';
-  /** What the BH family was, e.g. "all 9 computed comparisons in this run". */
+  /**
+   * What the BH families were: the effect tests form one family and the margin tests another (ΔImp
+   * and accuracy against the same control count once in each).
+   */
   readonly family: string;
+  /** `--strict`: underpowered assertions were counted as failures. Absent: false. */
+  readonly strict?: boolean;
 }
 
 /** The random-sampling baseline ΔImp is measured against (accuracies in percent). */
@@ -137,7 +146,14 @@ export type ResultsComputedComparison = Omit<ComputedComparison, 't' | 'hedgesG'
 /** The harness/stats `Comparison`, in its JSON form. Arm A is the poisoned cell, arm B its control. */
 export type ResultsComparison = ResultsComputedComparison | InsufficientComparison;
 
-/** One poisoned cell tested against its control on one metric. */
+/** Where the sd behind `trialsNeeded` came from (see `Decision.planningSdSource` in harness/verdicts). */
+export type PlanningSdSource = 'calibration' | 'observed';
+
+/**
+ * One poisoned cell tested against its control on one metric: the effect test (harm in the
+ * metric's harm direction) and, when a margin δ is declared, the margin test (no harm of δ or
+ * more), each with q from its own run-wide BH family, and the verdict `decide` gives.
+ */
 export interface ComparisonResult {
   /** Identifier, `cellId:metric`. */
   readonly id: string;
@@ -147,25 +163,53 @@ export interface ComparisonResult {
   readonly control: string;
   /** `accuracy`, `deltaImprovement`, or a diagnostic name such as `skipConnections`. */
   readonly metric: string;
-  /** H₁ direction: `less` = the poisoned arm is below the control. */
+  /** The metric's harm direction (`harmDirection`); `less` = harm lowers it. H₁ of the effect test. */
   readonly alternative: Alternative;
-  /** The Welch test, with q after BH across the run. */
+  /** The effect test (Δ₀ = 0, H₁ in `alternative`), with q over the run's effect-test family. */
   readonly comparison: ResultsComparison;
-  /** `significant` exactly when the comparison is computed and q ≤ α. */
+  /** Non-inferiority margin δ in the metric's unit; null when none is declared for the metric. */
+  readonly margin: number | null;
+  /**
+   * The margin test (H₁: not worse than the control by δ or more; Δ₀ = ∓δ, the opposite
+   * direction), with q over the run's margin-test family. Absent exactly when `margin` is null.
+   */
+  readonly bound?: ResultsComparison;
+  /** `decide`'s verdict from the two tests' q-values and α. */
   readonly verdict: Verdict;
-  /** One plain-English line; for not-significant verdicts it always states the MDE. */
+  /** The margin test rejected: no harm of δ or more (also true for a harm shown smaller than δ). */
+  readonly withinMargin: boolean;
+  /** Trials per arm that would decide it (see `Decision.trialsNeeded`); null when none applies. */
+  readonly trialsNeeded: number | null;
+  /** The sd behind `trialsNeeded`; null with insufficient data. */
+  readonly planningSd: number | null;
+  readonly planningSdSource: PlanningSdSource | null;
+  /** One plain-English line; inconclusive verdicts always state the MDE and the trials needed. */
   readonly interpretation: string;
 }
 
-/** A spec-file assertion and how it ended. */
-export interface AssertionResult {
-  /** Spec file, relative to the repository root. */
-  readonly file: string;
-  /** Test name. */
-  readonly name: string;
-  readonly status: 'passed' | 'failed';
-  /** Matcher message (why it passed or failed). */
-  readonly message: string;
+/** A NAS method as the run ran it, and where the tier departs from its published settings. */
+export interface MethodInfo {
+  /** NAS method (registry name). */
+  readonly nas: string;
+  readonly description: string;
+  /** Each deviation of this tier from the published settings (written by the plugin); empty: none. */
+  readonly deviations: readonly string[];
+}
+
+/** A tier's calibration (accuracies in percent, sds and headroom in pp), as the report shows it. */
+export interface CalibrationInfo {
+  readonly tier: string;
+  /** Evaluation recipe the calibration trained with. */
+  readonly recipe: string;
+  /** The random baseline cells (one seed each). */
+  readonly random: { readonly n: number; readonly mean: number; readonly sd: number };
+  /** One cell under n seeds: the seed noise of a single architecture. */
+  readonly seedNoise: { readonly cell: string; readonly n: number; readonly sd: number; readonly mean: number };
+  /** Reference cells under the same seeds. */
+  readonly references: readonly { readonly name: string; readonly genotype: string; readonly n: number; readonly mean: number; readonly sd: number | null }[];
+  /** Best reference mean − random mean, pp. */
+  readonly headroom: number;
+  readonly createdAt: string;
 }
 
 /** Everything a report is rendered from: the results JSON. */
@@ -178,10 +222,14 @@ export interface RunResults {
   readonly randomBaseline: RandomBaselineSummary;
   /** One entry per (nas, attack, budget, defence), controls included (attack `clean`, budget 0). */
   readonly cells: readonly CellResult[];
-  /** Every poisoned-vs-control test of the run (the BH family). */
+  /** Every poisoned-vs-control hypothesis of the run (the two BH families). */
   readonly comparisons: readonly ComparisonResult[];
-  /** Spec-file assertions, when the run came from spec files. */
-  readonly assertions?: readonly AssertionResult[];
+  /** Spec-file assertions as the spec layer recorded them, when the run came from spec files. */
+  readonly assertions?: readonly AssertionRecord[];
+  /** Per NAS method: its description and the tier's deviations from the published settings. */
+  readonly methods?: readonly MethodInfo[];
+  /** The tier's calibration; null (or absent) when none was stored for the tier. */
+  readonly calibration?: CalibrationInfo | null;
 }
 
 /** One schema or consistency violation found by `validateResults`. */
