@@ -381,7 +381,7 @@ function calibrationView(results: RunResults): ReportView['calibration'] {
   });
   if (margins.length === 0) sentences.push('No margin δ is declared for accuracy / ΔImp, so no trial count for "no harm beyond δ" follows from the calibration.');
   sentences.push(
-    `The headroom of ${formatNumber(cal.headroom, 2)} pp is the most ΔImp a search could show at this tier; poisoning effects are read against it, and trials-needed figures use the calibrated sd where the spec passed it on.`,
+    `The headroom of ${formatNumber(cal.headroom, 2)} pp is the most ΔImp a search could show at this tier; poisoning effects are read against it. Trials-needed figures use the larger of the arms' pooled sd and the calibrated sd the spec passed on (a floor: 3 trials can understate the noise).`,
   );
   return { present: true, facts, sentences };
 }
