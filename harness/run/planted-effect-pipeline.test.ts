@@ -101,8 +101,8 @@ describe('planted effects through the matrix runner (real poisons, real retraini
 });
 
 describe('planted effects with sequential trials (group-sequential looks at 3, 5, 7 trials per arm)', () => {
-  const harmed = poisoningMatrix({ nas: planted.name, attack: 'random-label-flip', budgets: [0.9], trials: { min: 3, max: 7, shape: 'pocock' }, context: getContext });
-  const unharmed = poisoningMatrix({ nas: nullPlugin.name, attack: 'random-label-flip', budgets: [0.9], trials: { min: 3, max: 7, shape: 'pocock' }, context: getContext });
+  const harmed = poisoningMatrix({ nas: planted.name, attack: 'random-label-flip', budgets: [0.9], trials: { min: 3, max: 7, step: 2, shape: 'pocock' }, context: getContext });
+  const unharmed = poisoningMatrix({ nas: nullPlugin.name, attack: 'random-label-flip', budgets: [0.9], trials: { min: 3, max: 7, step: 2, shape: 'pocock' }, context: getContext });
 
   test('the planted harm stops the arm at the first look, and the adjusted p decides it', () => {
     const [record] = harmed.results().sequential!;

@@ -5,7 +5,7 @@ import { describe, expect, test } from 'vitest';
 import { Rng } from '../engine/rng.js';
 import { ArmMonitor, checkSequentialTrials, type ArmSequentialRecord } from './sequential.js';
 
-const design = { ...checkSequentialTrials({ min: 4, max: 10 }, 'test'), alpha: 0.05 };
+const design = { ...checkSequentialTrials({ min: 4, max: 10, step: 2 }, 'test'), alpha: 0.05 };
 
 /** Feeds looks of `draw` values until the monitor stops. */
 function monitor(draw: (arm: 'A' | 'B', i: number) => number, margin: number | null): ArmSequentialRecord {
@@ -21,8 +21,11 @@ function monitor(draw: (arm: 'A' | 'B', i: number) => number, margin: number | n
 }
 
 describe('sequential arms', () => {
-  test('looks at 4, 6, 8, 10 trials per arm', () => {
+  test('looks at 4, 6, 8, 10 trials per arm; by default after every trial', () => {
     expect(new ArmMonitor('a', 0.5, { ...design, margin: 1 }).plannedLooks()).toEqual([4, 6, 8, 10]);
+    const byDefault = checkSequentialTrials({ min: 4, max: 7 }, 'test');
+    expect(byDefault).toEqual({ min: 4, max: 7, step: 1, shape: 'obrien-fleming' });
+    expect(new ArmMonitor('a', 0.5, { ...byDefault, alpha: 0.05, margin: 1 }).plannedLooks()).toEqual([4, 5, 6, 7]);
   });
 
   test('a large harm stops at the first look on the harm boundary, with a small adjusted p', () => {

@@ -7,7 +7,7 @@
  * of harness/verdicts: the harm test and, when a margin δ is declared, the margin
  * (non-inferiority) test — each against its own Lan–DeMets α-spending boundary at level α
  * (O'Brien–Fleming or Pocock shape). The arm stops when either crosses, or at max. Its verdict then
- * rests on the stagewise-adjusted p-values (valid p-values of a stopped sequential test), which enter
+ * rests on the stagewise-adjusted p-values (the p-values of a stopped sequential test), which enter
  * the matrix's Benjamini–Hochberg families like fixed-design p-values: an arm can stop on a boundary
  * at α and still end inconclusive once the family is corrected, and the report says so. Tracked
  * diagnostics are not monitored; their tests use the n the arm stopped at.
@@ -21,7 +21,7 @@ export interface SequentialTrials {
   min: number;
   /** Trials per arm at the last look. */
   max: number;
-  /** Trials per arm added between looks (default 2; see `planLooks`). */
+  /** Trials per arm added between looks (default 1: a look costs no trials; see `planLooks` and `npm run bench:sequential`). */
   step?: number;
   /** α-spending shape (default O'Brien–Fleming: spends little early, keeps nearly all power at max). */
   shape?: SpendingShape;
@@ -29,7 +29,7 @@ export interface SequentialTrials {
 
 /** Checks a `trials: { min, max }` declaration, naming the bad part. */
 export function checkSequentialTrials(t: SequentialTrials, label: string): Required<SequentialTrials> {
-  const step = t.step ?? 2;
+  const step = t.step ?? 1;
   const shape = t.shape ?? 'obrien-fleming';
   if (!(Number.isInteger(t.min) && t.min >= 2)) throw new Error(`${label}: trials.min must be an integer ≥ 2, got ${t.min}`);
   if (!(Number.isInteger(t.max) && t.max > t.min)) throw new Error(`${label}: trials.max must be an integer > trials.min (${t.min}), got ${t.max}`);
@@ -113,7 +113,9 @@ export class ArmMonitor {
     if (!harmCrossed && !marginCrossed && !harm.final) return undefined;
     const reason: StopReason = harmCrossed && marginCrossed ? 'both boundaries crossed' : harmCrossed ? 'harm boundary crossed' : marginCrossed ? 'margin boundary crossed' : 'maximum trials reached';
     // A test that did not cross when the other did is stopped there too: its stagewise p is then
-    // computed as for a stop at this look (valid, and above the α it had spent).
+    // computed as for a stop at this look — above the α it had spent, but only approximately valid,
+    // since the stop was triggered by the other (correlated) test. Its verdict can then only be
+    // reached through BH over the family, never by its own boundary.
     const adjusted = (r: SequentialLookResult | undefined) => (r === undefined ? null : (r.adjustedP ?? stagewiseAdjustedP(r.fractions, alpha, this.design.shape, r.p)));
     return this.stop(tests.effect.nA, reason, adjusted(harm), adjusted(bound));
   }
