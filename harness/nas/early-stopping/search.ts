@@ -94,11 +94,11 @@ export async function earlyStoppingSearch(context: SearchContext<EarlyStoppingSe
   for (let i = 0; i < panel.length; i++) {
     const score = await scoreCandidate(panel[i]!, split.train, split.validation, settings, deriveSeed(seed, 'candidate', i));
     scores.push(score);
-    context.log?.(`random-early-stopping candidate ${i + 1}/${panel.length} · validation accuracy ${score.toFixed(1)}%`);
   }
   let best = 0;
   for (let i = 1; i < scores.length; i++) if (scores[i]! > scores[best]!) best = i;
   const genotype = panel[best]!;
+  context.log?.(`random-early-stopping: ${panel.length} candidates trained · best validation accuracy ${scores[best]!.toFixed(1)}% (candidate ${best + 1})`);
   return {
     genotype,
     panelScores: scores,
