@@ -38,6 +38,7 @@ import { Rng } from '../../harness/engine/rng.js';
 import { normalCdf, normalQuantile } from '../../harness/stats/distributions.js';
 import { groupSequentialBoundaries, planLooks, type SpendingShape } from '../../harness/stats/group-sequential.js';
 import { welchOneSided } from '../../harness/stats/welch.js';
+import { ArmMonitor, checkSequentialTrials } from '../../harness/run/sequential.js';
 
 const ALPHA = 0.05;
 const EFFECT = 1; // planted harm, in sd: poisoned ~ N(−1, 1), control ~ N(0, 1)
@@ -224,7 +225,69 @@ function validate(): void {
   );
 }
 
+/**
+ * 3. The run-time procedure itself (`ArmMonitor`, what `poisoningMatrix({ trials: { min, max } })`
+ * runs): the harm test and the margin test at δ = MARGIN sd, each on its own boundary; the arm stops
+ * when either crosses. Its harm false-positive rate must stay inside the binomial range of α too;
+ * the margin test adds early stops under the null ("no harm beyond δ").
+ */
+const MARGIN = 0.5;
+function validateRuntime(): void {
+  const design = { ...checkSequentialTrials(SHIPPED, 'bench'), alpha: ALPHA, margin: MARGIN };
+  const run = (seed: number, shift: number) => {
+    const rng = new Rng(seed);
+    let harm = 0;
+    let within = 0;
+    let total = 0;
+    for (let r = 0; r < VALIDATE_REPS; r++) {
+      const poisoned = Array.from({ length: SHIPPED.max }, () => shift + rng.normal());
+      const control = Array.from({ length: SHIPPED.max }, () => rng.normal());
+      const monitor = new ArmMonitor('arm', 0.5, design);
+      const looks = monitor.plannedLooks();
+      for (const [k, n] of looks.entries()) {
+        const record = monitor.look(poisoned.slice(0, n), control.slice(0, n), k === looks.length - 1);
+        if (!record) continue;
+        if (record.reason === 'harm boundary crossed' || record.reason === 'both boundaries crossed') harm++;
+        if (record.reason === 'margin boundary crossed' || record.reason === 'both boundaries crossed') within++;
+        total += n;
+        break;
+      }
+    }
+    return { harm: harm / VALIDATE_REPS, harmCount: harm, within: within / VALIDATE_REPS, meanN: total / VALIDATE_REPS };
+  };
+  const h0 = run(VALIDATE_SEED + 2, 0);
+  const h1 = run(VALIDATE_SEED + 3, -EFFECT);
+  const [low, high] = binomialRange(VALIDATE_REPS, ALPHA);
+  console.log(`## The run-time procedure (ArmMonitor: harm test + margin test at δ = ${MARGIN} sd, same looks), seeds ${VALIDATE_SEED + 2} / ${VALIDATE_SEED + 3}, ${VALIDATE_REPS} repetitions each`);
+  console.log(
+    `H0: harm shown at rate ${f4(h0.harm)} (${h0.harmCount}/${VALIDATE_REPS}) → ${h0.harm >= low && h0.harm <= high ? 'inside' : h0.harm < low ? 'below (conservative)' : 'ABOVE'} [${f4(low)}, ${f4(high)}]; ` +
+      `"no harm beyond δ" at ${f3(h0.within)}; mean trials per arm ${h0.meanN.toFixed(2)}`,
+  );
+  console.log(`H1 (1-sd harm): power ${f3(h1.harm)}, mean trials per arm ${h1.meanN.toFixed(2)} = ${f3(h1.meanN / FIXED_N)} × ${FIXED_N}`);
+}
+
+/**
+ * The floor under any sequential test: by the Wald–Wolfowitz theorem no test with error rates (α, β)
+ * has a smaller expected sample size under H1 than Wald's SPRT, whose E₁[N] is, by Wald's
+ * approximation (known σ, continuous monitoring, no overshoot — each only raises it),
+ * [(1 − β) ln((1 − β)/α) + β ln(β/(1 − α))] / (δ²/4) pairs for a shift δ (in sd) of one arm.
+ */
+function sprtFloor(power: number): number {
+  const beta = 1 - power;
+  const llrPerPair = (EFFECT * EFFECT) / 4; // E₁ of the log-likelihood ratio of one pair's difference ~ N(−δ, 2)
+  return ((1 - beta) * Math.log((1 - beta) / ALPHA) + beta * Math.log(beta / (1 - ALPHA))) / llrPerPair;
+}
+
 const started = performance.now();
 explore();
 validate();
+validateRuntime();
+{
+  const power = fixed(simulate(VALIDATE_SEED + 1, 4000, -EFFECT).welch, FIXED_N);
+  const floor = sprtFloor(power);
+  console.log(
+    `## Floor: Wald's SPRT at α = ${ALPHA} and the fixed design's power ${f3(power)} (Wald–Wolfowitz optimal; known σ, no overshoot): ` +
+      `E₁[N] ≈ ${floor.toFixed(2)} per arm = ${f3(floor / FIXED_N)} × ${FIXED_N} — no valid design with the same power can use fewer on average`,
+  );
+}
 console.log(`total ${((performance.now() - started) / 1000).toFixed(1)} s`);
