@@ -12,7 +12,7 @@ import { DEFAULT_ALPHA, DEFAULT_POWER } from '../stats/index.js';
 import { correctFamily, decide, familySize, harmDirection, hypothesisKey, hypothesisMetric, hypothesisTests, type HypothesisTests } from '../verdicts/index.js';
 import type { EnvironmentFingerprint, TrialRecord } from '../store/types.js';
 import { CLEAN_ATTACK, cellId, compareCells, controlOf, metricValues } from './cells.js';
-import { toResultsComparison } from './decision.js';
+import { sequentialTests, toResultsComparison } from './decision.js';
 import { interpretComparison } from './interpret.js';
 import { validateResults } from './schema.js';
 import { RESULTS_SCHEMA_VERSION } from './types.js';
@@ -26,6 +26,7 @@ import type {
   RandomBaselineSummary,
   RunInfo,
   RunResults,
+  SequentialArmResult,
 } from './types.js';
 
 export { toResultsComparison } from './decision.js';
@@ -70,6 +71,33 @@ export interface BuildOptions extends MetricSettings {
   readonly methods?: readonly MethodInfo[];
   /** The tier's calibration; null when none is stored (the report says how to make one). */
   readonly calibration?: CalibrationInfo | null;
+  /**
+   * Per poisoned arm that ran sequentially (`trials: { min, max }`), its stored record and the id of
+   * its cell: that cell's accuracy and ΔImp tests use the record's stagewise-adjusted p-values
+   * (`adjustedHarmP`, `adjustedMarginP`) instead of the fixed-n Welch p, before BH — as the spec
+   * file's verdicts do. The records are stored in the results (`RunResults.sequential`).
+   */
+  readonly sequential?: readonly SequentialArmResult[];
+}
+
+/**
+ * The sequential records by cell id, checked against the cells: each names a poisoned cell of the
+ * run, once, with its attack and budget.
+ */
+function sequentialByCell(records: readonly SequentialArmResult[], cells: readonly CellResult[]): Map<string, SequentialArmResult> {
+  const byId = new Map(cells.map((c) => [c.id, c]));
+  const out = new Map<string, SequentialArmResult>();
+  for (const record of records) {
+    const cell = byId.get(record.cell);
+    if (!cell) throw new Error(`buildRunResults: the sequential record of arm ${record.arm} names cell ${record.cell}, which has no trials in this run`);
+    if (cell.attack === CLEAN_ATTACK) throw new Error(`buildRunResults: the sequential record of arm ${record.arm} names the clean control ${record.cell}; only poisoned arms are monitored`);
+    if (record.arm !== `${cell.attack}@${cell.budget}` || record.budget !== cell.budget) {
+      throw new Error(`buildRunResults: the sequential record of arm ${record.arm} (budget ${record.budget}) does not match its cell ${record.cell} (${cell.attack}@${cell.budget})`);
+    }
+    if (out.has(record.cell)) throw new Error(`buildRunResults: cell ${record.cell} has two sequential records; one arm stops once`);
+    out.set(record.cell, record);
+  }
+  return out;
 }
 
 /**
@@ -165,6 +193,7 @@ export function buildRunResults(trials: readonly TrialRecord[], options: BuildOp
   const power = options.power ?? DEFAULT_POWER;
   const metrics = options.metrics ?? DEFAULT_METRICS;
   const cells = buildCells(trials);
+  const sequential = sequentialByCell(options.sequential ?? [], cells);
 
   const planned: { id: string; cell: CellResult; control: CellResult; metric: string; key: string; tests: HypothesisTests; planningSd: number | null }[] = [];
   for (const cell of cells) {
@@ -187,7 +216,7 @@ export function buildRunResults(trials: readonly TrialRecord[], options: BuildOp
         control,
         metric,
         key: hypothesisKey(cell.id, metric, direction),
-        tests: hypothesisTests(a, b, direction, margin, { alpha, power }),
+        tests: sequentialTests(hypothesisTests(a, b, direction, margin, { alpha, power }), metric, sequential.get(cell.id)),
         planningSd,
       });
     }
@@ -221,7 +250,10 @@ export function buildRunResults(trials: readonly TrialRecord[], options: BuildOp
     options.run.family ??
     `two families: the effect tests of all ${hypotheses} distinct hypotheses tested in this run, and the margin tests of the ${bounded} with a declared margin δ ` +
       '(ΔImp and accuracy against the same control are one hypothesis: ΔImp is accuracy minus a constant)' +
-      (excluded > 0 ? `; the ${excluded} comparisons with insufficient data have no p-value and are not counted` : '');
+      (excluded > 0 ? `; the ${excluded} comparisons with insufficient data have no p-value and are not counted` : '') +
+      (sequential.size > 0
+        ? `; the accuracy / ΔImp tests of the ${sequential.size} ${sequential.size === 1 ? 'arm' : 'arms'} that ran sequentially enter with their stagewise-adjusted p-values`
+        : '');
   const tier = options.run.tier ?? uniform(trials.map((t) => t.tier), 'the tier', 'pass run.tier to label the run');
   const codeVersion = options.run.codeVersion ?? uniform(trials.map((t) => t.codeVersion), 'the code version', 'pass run.codeVersion to label the run');
   const environment: EnvironmentFingerprint =
@@ -252,6 +284,7 @@ export function buildRunResults(trials: readonly TrialRecord[], options: BuildOp
     ...(options.assertions !== undefined ? { assertions: options.assertions } : {}),
     ...(options.methods !== undefined ? { methods: options.methods } : {}),
     ...(options.calibration !== undefined ? { calibration: options.calibration } : {}),
+    ...(sequential.size > 0 ? { sequential: cells.flatMap((c) => (sequential.has(c.id) ? [sequential.get(c.id)!] : [])) } : {}),
   };
   return validateResults(JSON.parse(JSON.stringify(results)) as unknown, `results of run ${options.run.id}`);
 }

@@ -181,6 +181,41 @@ describe('results from the store', () => {
     store.close();
   });
 
+  test('sequential records are read, keyed by cell, and their adjusted p-values used', () => {
+    const stored = {
+      arm: 'random-label-flip@0.5',
+      budget: 0.5,
+      design: { min: 2, max: 3, step: 1, shape: 'pocock', alpha: 0.05, margin: 1, metric: 'accuracy', looks: [2, 3] },
+      looks: [
+        { nA: 2, nB: 2, harmP: 0.04, harmLevel: 0.03, marginP: 0.9, marginLevel: 0.03 },
+        { nA: 3, nB: 3, harmP: 0.002, harmLevel: 0.03, marginP: 0.95, marginLevel: 0.03 },
+      ],
+      stoppedAt: 3,
+      reason: 'harm boundary crossed',
+      adjustedHarmP: 0.021,
+      adjustedMarginP: 0.97,
+    };
+    const store = openStore(makeStore('seq.db', { matrix: { margins: { accuracy: 1 }, sequential: [stored] } }), { readonly: true });
+    const results = runResultsFromStore(store, 'r1');
+    store.close();
+    expect(results.sequential).toEqual([{ cell: 'pdarts/random-label-flip/0.5/none', ...stored }]);
+    for (const metric of ['accuracy', 'deltaImprovement']) {
+      const c = results.comparisons.find((x) => x.metric === metric)!;
+      expect(c.comparison.state === 'computed' && c.comparison.p).toBe(0.021);
+      expect(c.bound?.state === 'computed' && c.bound.p).toBe(0.97);
+    }
+    expect(renderMarkdown(results)).toContain('## Sequential trials');
+  });
+
+  test('a malformed sequential record is refused naming the matrix', () => {
+    const store = openStore(makeStore('badseq.db', { matrix: { sequential: [{ arm: 'random-label-flip@0.5', budget: 0.5, design: { min: 1 } }] } }), { readonly: true });
+    expect(() => runResultsFromStore(store, 'r1')).toThrow(/matrix "pdarts × random-label-flip" of run "r1": sequential\[0\] \(arm random-label-flip@0\.5\)\.design\.min must be an integer ≥ 2, got 1/);
+    store.close();
+    const notArray = openStore(makeStore('badseq2.db', { matrix: { sequential: { arm: 'x' } } }), { readonly: true });
+    expect(() => runResultsFromStore(notArray, 'r1')).toThrow(/matrix "pdarts × random-label-flip" of run "r1": sequential must be an array/);
+    notArray.close();
+  });
+
   test('trials reused from other commits are named, not refused', () => {
     const store = openStore(makeStore('mixed.db', { versions: (i) => (i === 0 ? 'old999' : 'abc123') }), { readonly: true });
     const results = runResultsFromStore(store, 'r1');

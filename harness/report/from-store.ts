@@ -8,13 +8,19 @@
  * overrode the tier's δ, say), each matrix's own settings apply to the cells it tested, and the
  * report lists every δ in use with the NAS methods it applied to. Only a cell tested by two matrices
  * with different settings is refused, naming both matrices.
+ *
+ * Matrices declared with `trials: { min, max }` also store, per poisoned arm, its sequential record
+ * (looks, stop, stagewise-adjusted p-values); they are read defensively (absent in older entries,
+ * malformed ones refused naming the matrix) and passed on, so the report's verdicts of those arms use
+ * the adjusted p-values as the spec file's did.
  */
 import { canonicalJson } from '../util/canonical-json.js';
 import type { TrialRecord, TrialStore } from '../store/index.js';
 import { RUN_ASSERTIONS_NAMESPACE, type RunAssertions } from '../verdicts/index.js';
 import { buildRunResults, type MetricSettings } from './build.js';
 import { CLEAN_ATTACK, NO_DEFENCE, cellId } from './cells.js';
-import type { CalibrationInfo, MethodInfo, RunResults } from './types.js';
+import type { ArmLook, StopReason } from '../run/sequential.js';
+import type { CalibrationInfo, MethodInfo, RunResults, SequentialArmResult } from './types.js';
 
 /** Version of the benchmark protocol (bump when the meaning of a stored number changes). */
 export const PROTOCOL_VERSION = 'naspoison-nb201-1';
@@ -42,6 +48,8 @@ export interface MatrixEntry {
   method?: { nas: string; description: string; deviations: string[] };
   /** The tier's calibration; null: none stored for the tier. */
   calibration?: CalibrationInfo | null;
+  /** Per poisoned arm of a sequential matrix (`trials: { min, max }`): `ArmSequentialRecord` of harness/run/sequential.ts. */
+  sequential?: unknown;
 }
 
 function parseMatrices(store: TrialStore): MatrixEntry[] {
@@ -115,6 +123,108 @@ function calibrationOf(m: MatrixEntry): CalibrationInfo | null | undefined {
     headroom,
     createdAt: c.createdAt,
   };
+}
+
+const STOP_REASONS: readonly StopReason[] = ['harm boundary crossed', 'margin boundary crossed', 'both boundaries crossed', 'maximum trials reached', 'insufficient data at the last look'];
+
+function probability(x: unknown): x is number {
+  return typeof x === 'number' && Number.isFinite(x) && x >= 0 && x <= 1;
+}
+
+function nullableProbability(x: unknown): x is number | null {
+  return x === null || probability(x);
+}
+
+function count(x: unknown, least = 0): x is number {
+  return typeof x === 'number' && Number.isInteger(x) && x >= least;
+}
+
+/**
+ * The matrix's sequential records, each with the id of its cell; [] when absent (older entries,
+ * fixed-n matrices).
+ *
+ * @throws Error naming the matrix, the arm and the field when a record is malformed or names an
+ *   arm the matrix did not declare.
+ */
+export function sequentialOf(m: MatrixEntry): SequentialArmResult[] {
+  const value = m.sequential;
+  if (value === undefined || value === null) return [];
+  const where = `matrix "${m.label}" of run "${m.runId}"`;
+  if (!Array.isArray(value)) throw new Error(`${where}: sequential must be an array of per-arm records, got ${JSON.stringify(value)}`);
+  return value.map((r: unknown, i: number): SequentialArmResult => {
+    const bad = (field: string, got: unknown, expected: string): never => {
+      const arm = isRecord(r) && typeof r.arm === 'string' ? ` (arm ${r.arm})` : '';
+      throw new Error(`${where}: sequential[${i}]${arm}${field === '' ? '' : `.${field}`} must be ${expected}, got ${JSON.stringify(got)}`);
+    };
+    if (!isRecord(r)) return bad('', r, 'an object') as never;
+    if (typeof r.arm !== 'string') bad('arm', r.arm, 'a string');
+    if (!(typeof r.budget === 'number' && m.spec.budgets.includes(r.budget))) bad('budget', r.budget, `one of the matrix's budgets (${m.spec.budgets.join(', ')})`);
+    const budget = r.budget as number;
+    if (r.arm !== `${m.spec.attack}@${budget}`) bad('arm', r.arm, `"${m.spec.attack}@${budget}" (the matrix's attack at its budget)`);
+    const d = r.design;
+    if (!isRecord(d)) return bad('design', d, 'an object') as never;
+    if (!count(d.min, 2)) bad('design.min', d.min, 'an integer ≥ 2');
+    if (!(count(d.max) && d.max > (d.min as number))) bad('design.max', d.max, 'an integer > design.min');
+    if (!count(d.step, 1)) bad('design.step', d.step, 'a positive integer');
+    if (d.shape !== 'obrien-fleming' && d.shape !== 'pocock') bad('design.shape', d.shape, "'obrien-fleming' or 'pocock'");
+    if (!(typeof d.alpha === 'number' && d.alpha > 0 && d.alpha < 1)) bad('design.alpha', d.alpha, 'a number in (0, 1)');
+    if (!(d.margin === null || (typeof d.margin === 'number' && Number.isFinite(d.margin) && d.margin > 0))) bad('design.margin', d.margin, 'a number > 0 or null');
+    if (d.metric !== 'accuracy') bad('design.metric', d.metric, "'accuracy'");
+    if (!(Array.isArray(d.looks) && d.looks.length > 0 && d.looks.every((n) => count(n, 1)))) bad('design.looks', d.looks, 'a non-empty array of positive integers');
+    if (!Array.isArray(r.looks)) return bad('looks', r.looks, 'an array') as never;
+    const looks = r.looks.map((l: unknown, k: number): ArmLook => {
+      if (!isRecord(l)) return bad(`looks[${k}]`, l, 'an object') as never;
+      if (!count(l.nA)) bad(`looks[${k}].nA`, l.nA, 'a count');
+      if (!count(l.nB)) bad(`looks[${k}].nB`, l.nB, 'a count');
+      for (const f of ['harmP', 'harmLevel'] as const) if (!probability(l[f])) bad(`looks[${k}].${f}`, l[f], 'a probability');
+      for (const f of ['marginP', 'marginLevel'] as const) if (!nullableProbability(l[f])) bad(`looks[${k}].${f}`, l[f], 'a probability or null');
+      return { nA: l.nA as number, nB: l.nB as number, harmP: l.harmP as number, harmLevel: l.harmLevel as number, marginP: l.marginP as number | null, marginLevel: l.marginLevel as number | null };
+    });
+    if (!count(r.stoppedAt)) bad('stoppedAt', r.stoppedAt, 'a count');
+    if (!STOP_REASONS.includes(r.reason as StopReason)) bad('reason', r.reason, `one of ${STOP_REASONS.map((x) => `"${x}"`).join(', ')}`);
+    if (!nullableProbability(r.adjustedHarmP)) bad('adjustedHarmP', r.adjustedHarmP, 'a probability or null');
+    if (!nullableProbability(r.adjustedMarginP)) bad('adjustedMarginP', r.adjustedMarginP, 'a probability or null');
+    return {
+      cell: cellId({ nas: m.spec.nas, attack: m.spec.attack, budget, defence: m.spec.defence ?? NO_DEFENCE }),
+      arm: r.arm as string,
+      budget,
+      design: {
+        min: d.min as number,
+        max: d.max as number,
+        step: d.step as number,
+        shape: d.shape as 'obrien-fleming' | 'pocock',
+        alpha: d.alpha as number,
+        margin: d.margin as number | null,
+        metric: 'accuracy',
+        looks: [...(d.looks as number[])],
+      },
+      looks,
+      stoppedAt: r.stoppedAt as number,
+      reason: r.reason as StopReason,
+      adjustedHarmP: r.adjustedHarmP as number | null,
+      adjustedMarginP: r.adjustedMarginP as number | null,
+    };
+  });
+}
+
+/**
+ * The sequential records of a run's matrices, one per cell: a cell recorded by two matrices (say,
+ * budgets split over files) must carry the same record.
+ *
+ * @throws Error naming both matrices when they stored different records for one cell.
+ */
+export function mergeSequential(matrices: readonly MatrixEntry[]): SequentialArmResult[] {
+  const byCell = new Map<string, { record: SequentialArmResult; matrix: MatrixEntry }>();
+  for (const m of matrices) {
+    for (const record of sequentialOf(m)) {
+      const before = byCell.get(record.cell);
+      if (before && canonicalJson(before.record) !== canonicalJson(record)) {
+        throw new Error(`run "${m.runId}": cell ${record.cell} has different sequential records in matrix "${before.matrix.label}" and matrix "${m.label}"; one arm stops once`);
+      }
+      byCell.set(record.cell, { record, matrix: m });
+    }
+  }
+  return [...byCell.values()].map((e) => e.record);
 }
 
 /** Reads the run's assertions (`run-assertions.v2`, key = run id); undefined when none are stored. */
@@ -196,6 +306,7 @@ export function runResultsFromStore(store: TrialStore, runId: string, options: {
   const versions = [...new Set(trials.map((t) => t.codeVersion))].sort();
   const codeVersion = versions.length === 1 ? versions[0]! : `${run?.codeVersion ?? versions[versions.length - 1]!} (trials from ${versions.length} code versions: ${versions.join(', ')})`;
   const recordedAt = matrices.map((m) => m.recordedAt).sort();
+  const sequential = mergeSequential(matrices);
   return buildRunResults(trials, {
     protocolVersion: PROTOCOL_VERSION,
     run: {
@@ -214,5 +325,6 @@ export function runResultsFromStore(store: TrialStore, runId: string, options: {
     ...(stored ? { assertions: stored.assertions } : {}),
     ...(methods.length > 0 ? { methods } : {}),
     ...(calibration !== undefined ? { calibration } : {}),
+    ...(sequential.length > 0 ? { sequential } : {}),
   });
 }

@@ -34,7 +34,7 @@ import {
 import { leaderboardView } from './leaderboard.js';
 import type { Leaderboard, LeaderboardView } from './leaderboard.js';
 import { validateResults } from './schema.js';
-import type { AssertionRecord, AssertionStatus, CalibrationInfo, CellResult, ComparisonResult, DatasetInfo, MatcherVerdict, RenderedReport, RunResults, Verdict } from './types.js';
+import type { AssertionRecord, AssertionStatus, CalibrationInfo, CellResult, ComparisonResult, DatasetInfo, MatcherVerdict, RenderedReport, RunResults, SequentialArmResult, Verdict } from './types.js';
 
 /** File names `renderReport` writes into its output folder. */
 export const REPORT_FILES = { markdown: 'report.md', html: 'index.html', json: 'results.json' } as const;
@@ -148,6 +148,38 @@ export interface AssertionRow {
   readonly message: string;
 }
 
+/** One look of a sequential arm, as the look table shows it. */
+export interface SequentialLookRow {
+  /** 1-based look number. */
+  readonly look: number;
+  /** Completed trials `A / B` at this look. */
+  readonly n: string;
+  readonly harmP: string;
+  /** The harm test's nominal level at this look (its boundary as a p-value). */
+  readonly harmLevel: string;
+  readonly marginP: string;
+  readonly marginLevel: string;
+  /** Which boundary this look crossed: `harm`, `margin`, `both` or `—`. */
+  readonly crossed: string;
+}
+
+/** One poisoned arm that ran sequentially. */
+export interface SequentialArmView {
+  readonly cell: string;
+  readonly label: string;
+  /** Shape, looks planned, α and δ in one line. */
+  readonly design: string;
+  readonly looks: readonly SequentialLookRow[];
+  /** Where it stopped and why. */
+  readonly stop: string;
+  /** The stagewise-adjusted p-values, e.g. `harm p = 0.012, margin p = 0.41`. */
+  readonly adjusted: string;
+  /** Its accuracy / ΔImp verdict after BH over the run, with the q-values; null without a comparison. */
+  readonly outcome: string | null;
+  readonly verdict: Verdict | null;
+  readonly verdictText: string | null;
+}
+
 /** Everything the templates read (all strings pre-formatted, absent values as `null`). */
 export interface ReportView {
   readonly title: string;
@@ -206,6 +238,90 @@ export interface ReportView {
     readonly sentences: readonly string[];
   };
   readonly charts: { readonly delta: readonly { readonly title: string; readonly svg: Handlebars.SafeString }[]; readonly accuracy: Handlebars.SafeString };
+  /** The arms that ran sequentially; null when none did. */
+  readonly sequential: {
+    /** What the stops and adjusted p-values mean for the verdicts. */
+    readonly note: string;
+    readonly arms: readonly SequentialArmView[];
+  } | null;
+}
+
+/** Marker appended to a p-value that is a sequential arm's stagewise-adjusted one. */
+export const SEQUENTIAL_MARK = '†';
+
+/** Whether the stored p of a comparison's effect test (or margin test) is a stagewise-adjusted one. */
+function sequentialP(results: RunResults, c: ComparisonResult | undefined, test: 'effect' | 'bound'): boolean {
+  if (!c || hypothesisMetric(c.metric) !== 'accuracy') return false;
+  const record = results.sequential?.find((r) => r.cell === c.cell);
+  if (!record) return false;
+  const stored = test === 'effect' ? c.comparison : c.bound;
+  return stored?.state === 'computed' && (test === 'effect' ? record.adjustedHarmP : record.adjustedMarginP) !== null;
+}
+
+const SHAPE_LABEL: Record<SequentialArmResult['design']['shape'], string> = { 'obrien-fleming': "O'Brien–Fleming", pocock: 'Pocock' };
+
+function plannedLooksText(looks: readonly number[]): string {
+  return looks.length <= 6 ? looks.join(', ') : `${looks.slice(0, 3).join(', ')}, …, ${looks[looks.length - 1]!}`;
+}
+
+function sequentialArmView(results: RunResults, record: SequentialArmResult, labels: Map<string, string>): SequentialArmView {
+  const d = record.design;
+  const planned = d.looks.length;
+  const design =
+    `${SHAPE_LABEL[d.shape]} α-spending (Lan–DeMets), ${planned} ${planned === 1 ? 'look' : 'looks'} planned at n = ${plannedLooksText(d.looks)} per arm ` +
+    `(min ${d.min}, max ${d.max}, step ${d.step}); α = ${d.alpha}; δ = ${d.margin === null ? 'none (harm test only)' : formatMargin(d.margin, 'accuracy')}; monitored: accuracy (ΔImp with it)`;
+  const looks = record.looks.map((l, k): SequentialLookRow => {
+    const harm = l.harmP <= l.harmLevel;
+    const margin = l.marginP !== null && l.marginLevel !== null && l.marginP <= l.marginLevel;
+    return {
+      look: k + 1,
+      n: `${l.nA} / ${l.nB}`,
+      harmP: formatP(l.harmP),
+      harmLevel: formatP(l.harmLevel),
+      marginP: formatP(l.marginP),
+      marginLevel: formatP(l.marginLevel),
+      crossed: harm && margin ? 'both' : harm ? 'harm' : margin ? 'margin' : '—',
+    };
+  });
+  const taken = record.looks.length;
+  const stop = `Stopped at n = ${record.stoppedAt} per arm after look ${taken} of ${planned} planned: ${record.reason}.`;
+  const adjusted = `harm p = ${formatP(record.adjustedHarmP)}, margin p = ${formatP(record.adjustedMarginP)}`;
+  const mine = results.comparisons.filter((c) => c.cell === record.cell && hypothesisMetric(c.metric) === 'accuracy');
+  const c = mine.find((x) => x.metric === 'accuracy') ?? mine[0];
+  let outcome: string | null = null;
+  if (c) {
+    const qs = [
+      c.comparison.state === 'computed' ? `effect test q = ${formatP(c.comparison.q)}` : 'effect test: insufficient data',
+      ...(c.bound ? [c.bound.state === 'computed' ? `margin test q = ${formatP(c.bound.q)}` : 'margin test: insufficient data'] : []),
+    ];
+    const crossed = record.reason === 'harm boundary crossed' || record.reason === 'margin boundary crossed' || record.reason === 'both boundaries crossed';
+    outcome =
+      `After Benjamini–Hochberg over the run (α = ${results.run.alpha}): ${qs.join(', ')} → ${labelOf(c)}.` +
+      (crossed && (c.verdict === 'inconclusive' || c.verdict === 'insufficient-data') ? ' It stopped on its boundary yet ends inconclusive after the family correction.' : '');
+  }
+  return {
+    cell: record.cell,
+    label: labels.get(record.cell) ?? record.cell,
+    design,
+    looks,
+    stop,
+    adjusted,
+    outcome,
+    verdict: c ? c.verdict : null,
+    verdictText: c ? labelOf(c) : null,
+  };
+}
+
+function sequentialView(results: RunResults, labels: Map<string, string>): ReportView['sequential'] {
+  const records = results.sequential ?? [];
+  if (records.length === 0) return null;
+  return {
+    note:
+      'Each of these poisoned arms ran in looks and stopped as soon as its harm test or its margin test crossed its Lan–DeMets α-spending boundary, or at its maximum. ' +
+      `Its accuracy / ΔImp verdict rests on the stagewise-adjusted p-values of the stopped tests (marked ${SEQUENTIAL_MARK} in the tables above), not on a Welch test at the n it happened to stop at; ` +
+      'they enter the Benjamini–Hochberg families like fixed-design p-values, so an arm can stop on its boundary and still end inconclusive after the family correction.',
+    arms: records.map((r) => sequentialArmView(results, r, labels)),
+  };
 }
 
 function headlineOf(results: RunResults, cell: CellResult): ComparisonResult | undefined {
@@ -238,7 +354,7 @@ function cellRow(results: RunResults, cell: CellResult): CellRow {
     accuracy: formatMeanSd(cell.accuracy, 2),
     deltaImprovement: formatMeanSd(cell.deltaImprovement, 2),
     change: computed ? formatChange(computed.diff, headline?.metric ?? HEADLINE_METRIC) : '—',
-    p: pOf(headline, 'p'),
+    p: pOf(headline, 'p') + (sequentialP(results, headline, 'effect') ? ` ${SEQUENTIAL_MARK}` : ''),
     q: pOf(headline, 'q'),
     verdict: headline ? headline.verdict : 'control',
     verdictText: headline ? labelOf(headline) : 'control',
@@ -250,7 +366,7 @@ function trialsNeededText(n: number | null): string {
   return n === null ? `> ${formatCount(MAX_TRIALS_NEEDED)}` : formatCount(n);
 }
 
-function comparisonRow(comparison: ComparisonResult, labels: Map<string, string>): ComparisonRow {
+function comparisonRow(results: RunResults, comparison: ComparisonResult, labels: Map<string, string>): ComparisonRow {
   const c = comparison.comparison;
   const metric = comparison.metric;
   const hypothesis = `${metricLabel(metric)} ${comparison.alternative === 'less' ? 'lower' : 'higher'}`;
@@ -261,7 +377,7 @@ function comparisonRow(comparison: ComparisonResult, labels: Map<string, string>
     metric: metricLabel(metric),
     hypothesis,
     margin: comparison.margin === null ? '—' : formatMargin(comparison.margin, metric),
-    marginQ: comparison.bound?.state === 'computed' ? formatP(comparison.bound.q) : '—',
+    marginQ: comparison.bound?.state === 'computed' ? formatP(comparison.bound.q) + (sequentialP(results, comparison, 'bound') ? ` ${SEQUENTIAL_MARK}` : '') : '—',
     trialsNeeded: comparison.verdict === 'inconclusive' && (comparison.margin !== null || comparison.trialsNeeded !== null) ? trialsNeededText(comparison.trialsNeeded) : '—',
     verdict: comparison.verdict,
     verdictText: labelOf(comparison),
@@ -279,7 +395,7 @@ function comparisonRow(comparison: ComparisonResult, labels: Map<string, string>
     change: formatChange(c.diff, metric),
     ci: formatCi(c.ciLow, c.ciHigh, metric),
     g: typeof c.hedgesG === 'number' ? formatAdaptive(c.hedgesG) : c.hedgesG === 'Infinity' ? '∞' : '−∞',
-    p: formatP(c.p),
+    p: formatP(c.p) + (sequentialP(results, comparison, 'effect') ? ` ${SEQUENTIAL_MARK}` : ''),
     q: formatP(c.q),
     mde: formatMagnitude(c.mde, metric),
   };
@@ -416,7 +532,7 @@ export function reportView(results: RunResults): ReportView {
   const assertions = results.assertions ?? null;
   const statusCount = (s: AssertionStatus) => assertions?.filter((a) => a.status === s).length ?? 0;
   const alpha = results.run.alpha;
-  const comparisons = results.comparisons.map((c) => comparisonRow(c, labels));
+  const comparisons = results.comparisons.map((c) => comparisonRow(results, c, labels));
   const groups = new Map<string, { cell: string; control: string; rows: ComparisonRow[] }>();
   results.comparisons.forEach((c, i) => {
     const group = groups.get(c.cell) ?? { cell: labels.get(c.cell) ?? c.cell, control: labels.get(c.control) ?? c.control, rows: [] };
@@ -477,6 +593,7 @@ export function reportView(results: RunResults): ReportView {
       delta: deltaImprovementCharts(results).map((chart) => ({ title: chart.title, svg: new hbs.SafeString(chart.svg) })),
       accuracy: new hbs.SafeString(accuracyChart(results, { idPrefix: 'accuracy-chart' })),
     },
+    sequential: sequentialView(results, labels),
   };
 }
 

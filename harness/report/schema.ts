@@ -3,7 +3,8 @@
  * 2020-12, compiled with ajv) plus the consistency rules a schema cannot express (ids that resolve,
  * sample counts that match, means that recompute, q-values that are the BH adjustment of the run's
  * p-values — effect tests and margin tests each as their own family —, verdicts that harness/verdicts'
- * `decide` gives from the stored tests). Every violation is reported with its JSON path.
+ * `decide` gives from the stored tests, and for arms that ran sequentially, accuracy / ΔImp p-values
+ * that are the record's stagewise-adjusted ones). Every violation is reported with its JSON path.
  *
  * @module
  */
@@ -11,11 +12,11 @@
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { Ajv2020, type ErrorObject } from 'ajv/dist/2020.js';
-import { familySize, harmDirection, hypothesisKey, opposite, qValuesByHypothesis } from '../verdicts/index.js';
+import { familySize, harmDirection, hypothesisKey, hypothesisMetric, opposite, qValuesByHypothesis } from '../verdicts/index.js';
 import { cellId, metricValues } from './cells.js';
 import { storedDecision } from './decision.js';
 import { RESULTS_SCHEMA_VERSION } from './types.js';
-import type { CellResult, MetricSummary, ResultsIssue, RunResults } from './types.js';
+import type { CellResult, MetricSummary, ResultsIssue, RunResults, SequentialArmResult } from './types.js';
 
 /** Absolute path of the results JSON Schema. */
 export const RESULTS_SCHEMA_PATH = fileURLToPath(new URL('./results.schema.json', import.meta.url));
@@ -159,7 +160,36 @@ function nullableClose(a: number | null, b: number | null): boolean {
   return a === null || b === null ? a === b : relativelyClose(a, b);
 }
 
-function checkComparisons(results: RunResults, cells: Map<string, CellResult>, issues: ResultsIssue[]): void {
+/**
+ * The sequential records: each names a poisoned cell of the run, once, with that cell's attack and
+ * budget, and stopped at no more trials than the cell has. Returns them by cell id with their index.
+ */
+function checkSequential(results: RunResults, cells: Map<string, CellResult>, issues: ResultsIssue[]): Map<string, { record: SequentialArmResult; index: number }> {
+  const byCell = new Map<string, { record: SequentialArmResult; index: number }>();
+  (results.sequential ?? []).forEach((record, i) => {
+    const path = `$.sequential[${i}]`;
+    const cell = cells.get(record.cell);
+    if (!cell) {
+      issues.push({ path: `${path}.cell`, message: `refers to no cell ("${record.cell}")` });
+      return;
+    }
+    if (cell.attack === 'clean') issues.push({ path: `${path}.cell`, message: `"${record.cell}" is a clean control; only poisoned arms run sequentially` });
+    if (record.arm !== `${cell.attack}@${cell.budget}`) issues.push({ path: `${path}.arm`, message: `is "${record.arm}" but cell "${cell.id}" is arm "${cell.attack}@${cell.budget}"` });
+    if (record.budget !== cell.budget) issues.push({ path: `${path}.budget`, message: `is ${record.budget} but cell "${cell.id}" has budget ${cell.budget}` });
+    if (record.design.max <= record.design.min) issues.push({ path: `${path}.design.max`, message: `is ${record.design.max} but must exceed min (${record.design.min})` });
+    if (record.stoppedAt > cell.n) issues.push({ path: `${path}.stoppedAt`, message: `is ${record.stoppedAt} but cell "${cell.id}" has ${cell.n} completed trials` });
+    if (byCell.has(record.cell)) issues.push({ path: `${path}.cell`, message: `duplicates the sequential record of cell "${record.cell}"` });
+    else byCell.set(record.cell, { record, index: i });
+  });
+  return byCell;
+}
+
+function checkComparisons(
+  results: RunResults,
+  cells: Map<string, CellResult>,
+  sequential: Map<string, { record: SequentialArmResult; index: number }>,
+  issues: ResultsIssue[],
+): void {
   const ids = new Set<string>();
   const { alpha, power } = results.run;
   const effects: { index: number; p: number; q: number; key: string }[] = [];
@@ -189,6 +219,22 @@ function checkComparisons(results: RunResults, cells: Map<string, CellResult>, i
       else if (values.length !== n) issues.push({ path: `${path}.comparison.n${arm}`, message: `is ${n} but cell "${cell.id}" has ${values.length} ${c.metric} values` });
     }
     const key = hypothesisKey(c.cell, c.metric, c.alternative);
+    const seq = hypothesisMetric(c.metric) === 'accuracy' ? sequential.get(c.cell) : undefined;
+    if (seq) {
+      // The arm ran sequentially: its monitored hypothesis is judged by the stagewise-adjusted
+      // p-values (see `sequentialTests`), which then enter BH like fixed-design ones.
+      for (const [where, test, adjusted, field] of [
+        ['comparison', c.comparison, seq.record.adjustedHarmP, 'adjustedHarmP'],
+        ['bound', c.bound, seq.record.adjustedMarginP, 'adjustedMarginP'],
+      ] as const) {
+        if (test?.state === 'computed' && adjusted !== null && !relativelyClose(test.p, adjusted)) {
+          issues.push({
+            path: `${path}.${where}.p`,
+            message: `is ${test.p} but the arm ran sequentially: its p is the stagewise-adjusted ${adjusted} ($.sequential[${seq.index}].${field})`,
+          });
+        }
+      }
+    }
     if (c.comparison.state === 'computed') {
       if (c.comparison.alpha !== alpha) issues.push({ path: `${path}.comparison.alpha`, message: `is ${c.comparison.alpha} but the run's α is ${alpha}` });
       if ((c.comparison.nullDifference ?? 0) !== 0) issues.push({ path: `${path}.comparison.nullDifference`, message: 'must be absent: the effect test is against no difference' });
@@ -270,7 +316,8 @@ export function validateResults(json: unknown, origin?: string): RunResults {
   }
   const issues: ResultsIssue[] = [];
   const cells = checkCells(json, issues);
-  checkComparisons(json, cells, issues);
+  const sequential = checkSequential(json, cells, issues);
+  checkComparisons(json, cells, sequential, issues);
   if (issues.length > 0) throw new ResultsValidationError(issues, origin);
   return json;
 }

@@ -10,6 +10,7 @@
  * @module
  */
 
+import type { ArmSequentialRecord } from '../run/sequential.js';
 import type { Alternative, ComputedComparison, InsufficientComparison } from '../stats/index.js';
 import type { EnvironmentFingerprint } from '../store/types.js';
 import type { AssertionRecord, Verdict } from '../verdicts/index.js';
@@ -212,6 +213,18 @@ export interface CalibrationInfo {
   readonly createdAt: string;
 }
 
+/**
+ * One poisoned arm of a sequential matrix (`trials: { min, max }`, harness/run/sequential.ts): its
+ * design, looks, stop and stagewise-adjusted p-values, as the spec layer stored them, plus the id
+ * of the cell it belongs to. The accuracy and ΔImp comparisons of that cell use `adjustedHarmP` as
+ * the effect test's p and `adjustedMarginP` as the margin test's p (when not null), before the
+ * Benjamini–Hochberg correction — as the spec file's verdicts do.
+ */
+export type SequentialArmResult = ArmSequentialRecord & {
+  /** Id of the poisoned cell (`nas/attack/budget/defence`) this arm is. */
+  readonly cell: string;
+};
+
 /** Everything a report is rendered from: the results JSON. */
 export interface RunResults {
   /** Version of this JSON shape (`RESULTS_SCHEMA_VERSION`). */
@@ -230,6 +243,8 @@ export interface RunResults {
   readonly methods?: readonly MethodInfo[];
   /** The tier's calibration; null (or absent) when none was stored for the tier. */
   readonly calibration?: CalibrationInfo | null;
+  /** Per poisoned arm that ran sequentially: its looks, stop and adjusted p-values (absent: none did). */
+  readonly sequential?: readonly SequentialArmResult[];
 }
 
 /** One schema or consistency violation found by `validateResults`. */
