@@ -9,10 +9,10 @@
  */
 
 import { DEFAULT_ALPHA, DEFAULT_POWER } from '../stats/index.js';
-import { correctFamily, decide, familySize, harmDirection, hypothesisKey, hypothesisMetric, hypothesisTests, type HypothesisTests } from '../verdicts/index.js';
+import { correctFamily, decide, familySize, harmDirection, hypothesisKey, hypothesisMetric, hypothesisTests, sequentialTests, type HypothesisTests } from '../verdicts/index.js';
 import type { EnvironmentFingerprint, TrialRecord } from '../store/types.js';
 import { CLEAN_ATTACK, cellId, compareCells, controlOf, metricValues } from './cells.js';
-import { sequentialTests, toResultsComparison } from './decision.js';
+import { toResultsComparison } from './decision.js';
 import { interpretComparison } from './interpret.js';
 import { validateResults } from './schema.js';
 import { RESULTS_SCHEMA_VERSION } from './types.js';

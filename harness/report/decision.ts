@@ -8,8 +8,8 @@
  */
 
 import type { Comparison } from '../stats/index.js';
-import { decide, hypothesisMetric, type Decision, type HypothesisTests } from '../verdicts/index.js';
-import type { ComparisonResult, JsonNumber, ResultsComparison, SequentialArmResult } from './types.js';
+import { decide, type Decision, type HypothesisTests } from '../verdicts/index.js';
+import type { ComparisonResult, JsonNumber, ResultsComparison } from './types.js';
 
 function jsonNumber(x: number): JsonNumber {
   if (x === Infinity) return 'Infinity';
@@ -57,24 +57,3 @@ export function storedDecision(
   return decide(storedTests(c), alpha, { power, ...calibrated });
 }
 
-/**
- * The tests of a hypothesis whose poisoned arm ran sequentially: its monitored hypothesis
- * (accuracy, and ΔImp with it) is judged by the stagewise-adjusted p-values of the stopped tests —
- * `adjustedHarmP` for the effect test, `adjustedMarginP` for the margin test, each when not null and
- * the test was computed — instead of a fixed-n Welch p at the data-dependent n it stopped at. Other
- * metrics (tracked diagnostics are not monitored) and arms without a record keep their tests.
- * The same rule as `sequentialTests` in harness/spec/matrix.ts, applied before Benjamini–Hochberg.
- */
-export function sequentialTests(
-  tests: HypothesisTests,
-  metric: string,
-  record: Pick<SequentialArmResult, 'adjustedHarmP' | 'adjustedMarginP'> | undefined,
-): HypothesisTests {
-  if (!record || hypothesisMetric(metric) !== 'accuracy') return tests;
-  const adjust = <C extends Comparison>(c: C, p: number | null): C => (c.state === 'computed' && p !== null ? { ...c, p } : c);
-  return {
-    ...tests,
-    effect: adjust(tests.effect, record.adjustedHarmP),
-    ...(tests.bound ? { bound: adjust(tests.bound, record.adjustedMarginP) } : {}),
-  };
-}

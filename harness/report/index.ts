@@ -33,7 +33,7 @@ export { RESULTS_SCHEMA_VERSION } from './types.js';
 export { RESULTS_SCHEMA_PATH, ResultsValidationError, parseResults, resultsSchema, validateResults } from './schema.js';
 export type { BuildOptions, MetricSettings } from './build.js';
 export { DEFAULT_METRICS, buildRunResults, settingFor, summarizeMetric, toResultsComparison } from './build.js';
-export { fromResultsComparison, sequentialTests, storedDecision, storedTests } from './decision.js';
+export { fromResultsComparison, storedDecision, storedTests } from './decision.js';
 export type { CellCoordinates } from './cells.js';
 export { CLEAN_ATTACK, NO_DEFENCE, cellId, cellLabel, compareCells, controlOf, sortCells } from './cells.js';
 export {

@@ -12,7 +12,7 @@ import { sharedRunContext, type RunContext } from '../run/context.js';
 import { findCalibration, type Calibration } from '../run/calibration.js';
 import { nasAlgorithms } from '../nas/index.js';
 import { armKey, matrixLabel, runMatrix, validateMatrixSpec, type MatrixResults, type MatrixSpec, type ValidMatrixSpec } from '../run/matrix.js';
-import { correctFamily, decide, familySize, hypothesisKey, hypothesisMetric, hypothesisTests, type Decision, type HypothesisTests } from '../verdicts/index.js';
+import { correctFamily, decide, familySize, hypothesisKey, hypothesisMetric, hypothesisTests, sequentialTests, type Decision, type HypothesisTests } from '../verdicts/index.js';
 import { DEFAULT_ALPHA, type Alternative, type Comparison } from '../stats/index.js';
 import { CORE_METRICS, harmDirection, metricLabel, metricValue } from './metrics.js';
 
@@ -186,7 +186,7 @@ export class PoisoningMatrix {
       this.tracked.map((metric) => {
         const alternative = harmDirection(metric);
         const tests = hypothesisTests(values(this.spec.attack, budget, metric), values(CLEAN, 0, metric), alternative, this.marginFor(metric), { alpha: this.alpha });
-        return { budget, metric, alternative, tests: this.sequentialTests(budget, metric, tests) };
+        return { budget, metric, alternative, tests: sequentialTests(tests, metric, this.results().sequential?.find((r) => r.budget === budget)) };
       }),
     );
     for (const metric of this.tracked) {
@@ -201,22 +201,6 @@ export class PoisoningMatrix {
       return { ...m, tests, comparison: tests.effect, decision: decide(tests, this.alpha, planningSd === undefined ? {} : { planningSd }) };
     });
     return this.familyCache;
-  }
-
-  /**
-   * For an arm that ran sequentially, its monitored hypothesis (accuracy, and ΔImp with it) is
-   * judged by the stagewise-adjusted p-values of the stopped tests, not by a fixed-n test at the
-   * data-dependent n it stopped at.
-   */
-  private sequentialTests(budget: number, metric: string, tests: HypothesisTests): HypothesisTests {
-    const record = this.results().sequential?.find((r) => r.budget === budget);
-    if (!record || hypothesisMetric(metric) !== 'accuracy') return tests;
-    const adjust = <C extends Comparison>(c: C, p: number | null): C => (c.state === 'computed' && p !== null ? { ...c, p } : c);
-    return {
-      ...tests,
-      effect: adjust(tests.effect, record.adjustedHarmP),
-      ...(tests.bound ? { bound: adjust(tests.bound, record.adjustedMarginP) } : {}),
-    };
   }
 
   /** The hypothesis key of a member (ΔImp and accuracy of one budget share it). */

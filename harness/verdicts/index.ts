@@ -19,3 +19,4 @@ export {
 } from './decide.js';
 export { correctFamily, type FamilyMemberTests } from './correct.js';
 export { RUN_ASSERTIONS_NAMESPACE, type AssertionRecord, type AssertionStatus, type MatcherVerdict, type RunAssertions } from './records.js';
+export { sequentialTests, type SequentialAdjustment } from './sequential.js';
