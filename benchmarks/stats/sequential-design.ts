@@ -38,6 +38,7 @@ import { Rng } from '../../harness/engine/rng.js';
 import { normalCdf, normalQuantile } from '../../harness/stats/distributions.js';
 import { groupSequentialBoundaries, planLooks, type SpendingShape } from '../../harness/stats/group-sequential.js';
 import { welchOneSided } from '../../harness/stats/welch.js';
+import { binomialAcceptanceRange } from '../../harness/stats/test-utils.js';
 import { ArmMonitor, checkSequentialTrials } from '../../harness/run/sequential.js';
 
 const ALPHA = 0.05;
@@ -129,16 +130,7 @@ function wilson(successes: number, n: number, level = 0.95): [number, number] {
 
 /** Central 95% range of a Binomial(n, p) rate from the exact pmf (the range a true size p would produce). */
 function binomialRange(n: number, p: number, level = 0.95): [number, number] {
-  const tail = (1 - level) / 2;
-  const lnPmf: number[] = [n * Math.log1p(-p)];
-  for (let k = 0; k < n; k++) lnPmf.push((lnPmf[k] as number) + Math.log(((n - k) * p) / ((k + 1) * (1 - p))));
-  const pmf = lnPmf.map(Math.exp);
-  let low = 0;
-  let below = 0;
-  while (below + (pmf[low] as number) <= tail) below += pmf[low++] as number;
-  let high = n;
-  let above = 0;
-  while (above + (pmf[high] as number) <= tail) above += pmf[high--] as number;
+  const { low, high } = binomialAcceptanceRange(n, p, level);
   return [low / n, high / n];
 }
 
