@@ -19,26 +19,14 @@ import { canonicalRepresentative } from '../../space/canonical.js';
 import { genotypeToString, type Nb201Genotype } from '../../space/genotype.js';
 import { buildNetwork } from '../../space/network.js';
 import { batchRanges, gatherBatch } from '../../train/batches.js';
-import type { TrainingRecipe } from '../../train/recipe.js';
+import { nb201Recipe, type TrainingRecipe } from '../../train/recipe.js';
 import { trainModel, type Trainable } from '../../train/trainer.js';
 import type { SearchContext, SearchOutcome } from '../types.js';
 import type { EarlyStoppingSettings } from './settings.js';
 
 /** The brief-training recipe of the candidates. */
 function recipeOf(settings: EarlyStoppingSettings): TrainingRecipe {
-  return {
-    name: 'early-stopping',
-    epochs: settings.epochs,
-    batchSize: settings.batchSize,
-    learningRate: settings.learningRate,
-    minLearningRate: 0,
-    schedule: 'cosine',
-    momentum: 0.9,
-    nesterov: true,
-    weightDecay: 5e-4,
-    gradientClipNorm: 5,
-    evalBatchSize: 500,
-  };
+  return nb201Recipe(settings.epochs, { name: 'early-stopping', batchSize: settings.batchSize, learningRate: settings.learningRate });
 }
 
 /** Fraction of `data` whose (possibly poisoned) label the model predicts, read asynchronously. */
