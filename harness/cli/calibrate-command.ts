@@ -49,18 +49,18 @@ export function formatCalibration(c: Calibration, tier: Tier, matrices: readonly
   out.push(`headroom           ${style.bold(`${pp(c.headroom)} pp`)} (${c.bestReference} − random mean)`);
   out.push('');
   out.push(
-    `power of the shipped hypotheses at n = ${tier.trials} per arm (one-sided Welch, noncentral t, α = ${DEFAULT_ALPHA} per hypothesis before Benjamini–Hochberg; sds taken as the arms' sds — seed: a method whose choice never varies, random: a choice as variable as random sampling; "n for ${DEFAULT_POWER * 100}%" = trials per arm for ${DEFAULT_POWER * 100}% power)`,
+    `power of the shipped hypotheses at the trials per arm they run (the tier's ${tier.trials} unless a spec sets its own; one-sided Welch, noncentral t, α = ${DEFAULT_ALPHA} per hypothesis before Benjamini–Hochberg; sds taken as the arms' sds — seed: a method whose choice never varies, random: a choice as variable as random sampling; "n for ${DEFAULT_POWER * 100}%" = trials per arm for ${DEFAULT_POWER * 100}% power)`,
   );
   if (matrices.length === 0) out.push('  no poisoningMatrix({ … }) found under benchmarks/');
   for (const m of matrices) {
-    out.push(`${m.file} · ${m.nas ?? '?'} × ${m.attack ?? '?'} · budgets ${m.budgets.join(', ')}${m.complete ? '' : ' · (not fully read: non-literal options)'}`);
+    out.push(`${m.file} · ${m.nas ?? '?'} × ${m.attack ?? '?'} · budgets ${m.budgets.join(', ')} · n = ${m.n}${m.complete ? '' : ' · (not fully read: non-literal options)'}`);
     for (const h of m.hypotheses) {
       if (h.drops === null) {
         out.push(`  budget ${h.budget} · ${h.metric}: ${h.note ?? 'not calibrated'}`);
         continue;
       }
       out.push(`  budget ${h.budget} · ${h.metric}`);
-      for (const d of h.drops) out.push(`    ${dropLine(d, tier.trials)}`);
+      for (const d of h.drops) out.push(`    ${dropLine(d, m.n)}`);
     }
   }
   return `${out.join('\n')}\n`;

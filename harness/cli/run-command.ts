@@ -24,8 +24,21 @@ function assertionSummary(records: readonly AssertionRecord[], exitCode: number,
   if (count('underpowered') > 0) parts.push(`${count('underpowered')} underpowered at this tier (rerun at a larger tier, or --strict to fail them)`);
   if (count('skipped') > 0) parts.push(`${count('skipped')} skipped`);
   const text = `assertions: ${parts.join(', ')}${strict ? ' (--strict)' : ''}`;
-  if (exitCode !== 0) return style.red(text, process.stderr);
-  return count('underpowered') > 0 ? style.yellow(text, process.stderr) : style.green(text, process.stderr);
+  const paint = exitCode !== 0 ? style.red : count('underpowered') > 0 ? style.yellow : style.green;
+  return [...records.filter((r) => r.status === 'underpowered').map(underpoweredLine), paint(text, process.stderr)].join('\n');
+}
+
+/** "↓ name — accuracy: only a shift ≥ 5.1 detectable at n = 3; ~53 trials per arm would decide it at δ = 1". */
+function underpoweredLine(r: AssertionRecord): string {
+  const why = r.verdicts
+    .filter((v) => !v.decided)
+    .map((v) => {
+      const mde = v.mde === null ? '' : `only a shift ≥ ${v.mde.toFixed(2)} was detectable at n = ${v.nA}/${v.nB}`;
+      const needed = v.trialsNeeded === null ? '' : `about ${v.trialsNeeded} trials per arm would decide it${v.margin === null ? '' : ` at δ = ${v.margin}`}`;
+      return `${v.metric}: ${[mde, needed].filter(Boolean).join('; ')}`;
+    })
+    .join(' · ');
+  return style.yellow(`  ↓ underpowered: ${r.name} — ${why}`, process.stderr);
 }
 
 export async function runCommand(argv: string[]): Promise<number> {

@@ -13,6 +13,7 @@ import { CALIBRATION_NAMESPACE, calibrateTier, calibrationSeeds, findCalibration
 import { prepareRun, type PreparedRun } from './context.js';
 import { evaluationCacheOf } from './evaluation-cache.js';
 import { parseSpecSource } from './shipped-hypotheses.js';
+import { powerOneSidedWelch } from '../stats/index.js';
 
 const TINY = fileURLToPath(new URL('../../fixtures/tiers/tiny.json', import.meta.url));
 const dir = mkdtempSync(join(tmpdir(), 'naspoison-calibration-'));
@@ -106,7 +107,7 @@ describe('calibrateTier (tiny tier, k = 2)', () => {
       'benchmarks/x.spec.ts',
     );
     const [m] = shippedHypothesesPower(first.calibration, { trials: 3, margins: { accuracy: 1, deltaImprovement: 1 } }, matrices);
-    expect(m).toMatchObject({ file: 'benchmarks/x.spec.ts', nas: 'pdarts', attack: 'random-label-flip', budgets: [0.01, 0.5], complete: true });
+    expect(m).toMatchObject({ file: 'benchmarks/x.spec.ts', nas: 'pdarts', attack: 'random-label-flip', budgets: [0.01, 0.5], n: 3, complete: true });
     expect(m!.hypotheses.map((h) => `${h.budget}:${h.metric}`)).toEqual(['0.01:accuracy / ΔImp', '0.01:skipConnections', '0.5:accuracy / ΔImp', '0.5:skipConnections']);
     const accuracy = m!.hypotheses[0]!.drops!;
     expect(accuracy.map((d) => d.drop)).toEqual(['margin', 'headroom']);
@@ -115,6 +116,12 @@ describe('calibrateTier (tiny tier, k = 2)', () => {
     for (const d of accuracy) expect(d.figures.map((f) => f.sdKind)).toEqual(['seed', 'random']);
     expect(accuracy[0]!.figures[1]!.sd).toBe(first.calibration.random.sd);
     expect(m!.hypotheses[1]!.drops).toBeNull();
+    // A matrix that sets its own trials is powered at them, not at the tier's.
+    const own = parseSpecSource(`poisoningMatrix({ nas: 'random', attack: 'random-label-flip', budgets: [0.9], trials: 10 });`, 'benchmarks/y.spec.ts');
+    const [o] = shippedHypothesesPower(first.calibration, { trials: 3, margins: { accuracy: 1 } }, own);
+    expect(o!.n).toBe(10);
+    const f = o!.hypotheses[0]!.drops![0]!.figures[0]!;
+    expect(f.power).toBe(powerOneSidedWelch(1, f.sd, f.sd, 10, 10));
   });
 });
 
@@ -124,7 +131,7 @@ describe('parseSpecSource', () => {
       `poisoningMatrix({ nas: "random", attack: 'random-label-flip', budgets: [0.5] });\npoisoningMatrix({ nas: 'pdarts', attack: name, budgets });`,
       'f.spec.ts',
     );
-    expect(a).toEqual({ file: 'f.spec.ts', nas: 'random', attack: 'random-label-flip', budgets: [0.5], track: [], complete: true });
+    expect(a).toEqual({ file: 'f.spec.ts', nas: 'random', attack: 'random-label-flip', budgets: [0.5], track: [], trials: null, complete: true });
     expect(b).toMatchObject({ nas: 'pdarts', attack: null, complete: false });
   });
 });

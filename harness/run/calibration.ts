@@ -293,6 +293,8 @@ export interface MatrixPower {
   nas: string | null;
   attack: string | null;
   budgets: number[];
+  /** Trials per arm the figures are for: the matrix's own count, else the tier's. */
+  n: number;
   complete: boolean;
   hypotheses: HypothesisPower[];
 }
@@ -323,16 +325,20 @@ export function accuracyPower(calibration: Calibration, tier: Pick<Tier, 'trials
 
 /** The power of each shipped hypothesis at the tier's trial count (per-hypothesis α, before Benjamini–Hochberg). */
 export function shippedHypothesesPower(calibration: Calibration, tier: Pick<Tier, 'trials' | 'margins'>, matrices: readonly ShippedMatrix[], alpha: number = DEFAULT_ALPHA): MatrixPower[] {
-  const accuracy = accuracyPower(calibration, tier, alpha);
-  return matrices.map((m) => ({
-    file: m.file,
-    nas: m.nas,
-    attack: m.attack,
-    budgets: m.budgets,
-    complete: m.complete,
-    hypotheses: m.budgets.flatMap((budget) => [
-      { budget, metric: 'accuracy / ΔImp', drops: accuracy },
-      ...m.track.map((metric) => ({ budget, metric, drops: null, note: 'not calibrated: calibration measures accuracy only' })),
-    ]),
-  }));
+  return matrices.map((m) => {
+    const n = m.trials ?? tier.trials;
+    const accuracy = accuracyPower(calibration, { ...tier, trials: n }, alpha);
+    return {
+      file: m.file,
+      nas: m.nas,
+      attack: m.attack,
+      budgets: m.budgets,
+      n,
+      complete: m.complete,
+      hypotheses: m.budgets.flatMap((budget) => [
+        { budget, metric: 'accuracy / ΔImp', drops: accuracy },
+        ...m.track.map((metric) => ({ budget, metric, drops: null, note: 'not calibrated: calibration measures accuracy only' })),
+      ]),
+    };
+  });
 }

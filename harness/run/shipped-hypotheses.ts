@@ -18,6 +18,8 @@ export interface ShippedMatrix {
   budgets: number[];
   /** Tracked diagnostics (besides accuracy / ΔImp, which every matrix tests). */
   track: string[];
+  /** Trials per arm the matrix declares (`trials: N`), or null for the tier's. */
+  trials: number | null;
   /** False when a field was not a literal the static read understands. */
   complete: boolean;
 }
@@ -61,7 +63,8 @@ export function parseSpecSource(source: string, file: string): ShippedMatrix[] {
     const trackTexts = arrayField(body, 'track');
     const trackMentioned = /\btrack\s*:/.test(body);
     const complete = nas !== null && attack !== null && budgetTexts !== null && budgets.every(Number.isFinite) && (!trackMentioned || trackTexts !== null);
-    matrices.push({ file, nas, attack, budgets: budgets.filter(Number.isFinite), track: trackTexts ?? [], complete });
+    const trials = /\btrials\s*:\s*(\d+)\b/.exec(body);
+    matrices.push({ file, nas, attack, budgets: budgets.filter(Number.isFinite), track: trackTexts ?? [], trials: trials ? Number(trials[1]) : null, complete });
   }
   return matrices;
 }

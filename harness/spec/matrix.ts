@@ -254,7 +254,8 @@ export function poisoningMatrix(options: PoisoningMatrixOptions): PoisoningMatri
 function methodOf(context: RunContext, name: string): { nas: string; description: string; deviations: string[] } {
   const nas = nasAlgorithms.get(name);
   const settings = nas.settings((context.tier.nas as Record<string, unknown>)[name]);
-  return { nas: name, description: nas.description, deviations: nas.deviations?.(settings) ?? [] };
+  const deviations = nas.deviations ? nas.deviations(settings) : ['not applicable: no published settings to compare with (a method of this harness)'];
+  return { nas: name, description: nas.description, deviations };
 }
 
 /** The calibration as the report shows it. */
