@@ -14,6 +14,7 @@ import { loadTier } from '../run/tiers.js';
 import { writeRunReport } from './report-command.js';
 import { formatDuration, style, UsageError, userInput } from './terminal.js';
 import { StoreReporter } from '../spec/store-reporter.js';
+import { metricLabel, metricUnit } from '../spec/metrics.js';
 import type { AssertionRecord } from '../verdicts/index.js';
 
 
@@ -33,9 +34,10 @@ function underpoweredLine(r: AssertionRecord): string {
   const why = r.verdicts
     .filter((v) => !v.decided)
     .map((v) => {
-      const mde = v.mde === null ? '' : `only a shift ≥ ${v.mde.toFixed(2)} was detectable at n = ${v.nA}/${v.nB}`;
-      const needed = v.trialsNeeded === null ? '' : `about ${v.trialsNeeded} trials per arm would decide it${v.margin === null ? '' : ` at δ = ${v.margin}`}`;
-      return `${v.metric}: ${[mde, needed].filter(Boolean).join('; ')}`;
+      const unit = metricUnit(v.metric);
+      const mde = v.mde === null ? '' : `only a shift ≥ ${v.mde.toFixed(2)}${unit} was detectable at n = ${v.nA}/${v.nB}`;
+      const needed = v.trialsNeeded === null ? '' : `about ${v.trialsNeeded} trials per arm would decide it${v.margin === null ? '' : ` at δ = ${v.margin}${unit}`}`;
+      return `${metricLabel(v.metric)}: ${[mde, needed].filter(Boolean).join('; ')}`;
     })
     .join(' · ');
   return style.yellow(`  ↓ underpowered: ${r.name} — ${why}`, process.stderr);
