@@ -10,7 +10,8 @@ import { datasetContentHash, type DatasetPair } from '../data/types.js';
 import { initBackend, resolveBackendChoice, type ActiveBackend } from '../engine/backend.js';
 import { baselineSamples, randomBaseline, type RandomBaseline } from '../nas/random-search.js';
 import { codeVersion, environmentFingerprint, openStore, type EnvironmentFingerprint, type TrialStore } from '../store/index.js';
-import { evaluateGenotype, evaluationKey, type EvaluationProtocol } from '../train/evaluate.js';
+import { genotypeToString } from '../space/genotype.js';
+import { evaluationKey, type EvaluationProtocol } from '../train/evaluate.js';
 import { evaluationCacheOf } from './evaluation-cache.js';
 import { loadTierData } from './tier-data.js';
 import { loadTier, type Tier } from './tiers.js';
@@ -112,13 +113,13 @@ export async function createRunContext(options: RunContextOptions = {}): Promise
   const missing = baselineSamples(tier.randomBaseline.samples)
     .map((sample, index) => ({ ...sample, index }))
     .filter((s) => cache.get(evaluationKey(s.genotype, data, protocol, s.seed, backend.name)) === undefined)
-    .map((s) => s.index);
+    .map((s) => ({ index: s.index, genotype: genotypeToString(s.genotype), seed: s.seed }));
   const workers = Math.min(run.workers, missing.length);
   if (!quiet && workers > 1) {
     log(`random baseline: training ${missing.length} of ${tier.randomBaseline.samples} architectures in ${workers} processes`);
     let done = 0;
-    await runJobsInWorkers({ kind: 'baseline', jobs: missing }, run.options, workers, (message) => {
-      if (message.type === 'baseline-done') log(`random baseline ${++done}/${missing.length}: ${message.accuracy.toFixed(2)}% · ${elapsed()}`);
+    await runJobsInWorkers({ kind: 'evaluations', jobs: missing }, run.options, workers, (message) => {
+      if (message.type === 'evaluation-done') log(`random baseline ${++done}/${missing.length}: ${message.accuracy.toFixed(2)}% · ${elapsed()}`);
     });
   }
   const baseline = randomBaseline(tier.randomBaseline.samples, data, protocol, {
@@ -132,16 +133,6 @@ export async function createRunContext(options: RunContextOptions = {}): Promise
   return { ...run, baseline };
 }
 
-/** Trains baseline samples `indices` into the cache (a worker's share); calls `onDone` per sample. */
-export function trainBaselineSamples(run: PreparedRun, indices: readonly number[], onDone: (index: number, accuracy: number) => void): void {
-  const samples = baselineSamples(Math.max(...indices) + 1);
-  const cache = evaluationCacheOf(run.store);
-  for (const index of indices) {
-    const { genotype, seed } = samples[index]!;
-    const evaluation = evaluateGenotype(genotype, run.data, run.protocol, { seed, backend: run.backend.name, cache });
-    onDone(index, evaluation.accuracy);
-  }
-}
 
 let shared: Promise<RunContext> | undefined;
 

@@ -1,11 +1,11 @@
 /**
- * A worker process of a parallel run: runs the trials, or trains the random-baseline (or calibration)
- * architectures, it is given (each result is written to the shared store as it completes) and
+ * A worker process of a parallel run: runs the trials, or trains the (genotype, seed) evaluations —
+ * random-baseline or calibration architectures — it is given (each result is written to the shared store as it completes) and
  * reports on stdout, one JSON message per line. Started by {@link runJobsInWorkers}; argv[2] is a
  * JSON file with { kind, jobs, options }.
  */
 import { readFileSync } from 'node:fs';
-import { createRunContext, prepareRun, trainBaselineSamples, type RunContextOptions } from './context.js';
+import { createRunContext, prepareRun, type RunContextOptions } from './context.js';
 import { runTrial, type TrialPlan } from './trial.js';
 import type { EvaluationJob, WorkerMessage } from './workers.js';
 import { evaluationCacheOf } from './evaluation-cache.js';
@@ -21,15 +21,10 @@ process.stdin.resume();
 
 const work = JSON.parse(readFileSync(process.argv[2]!, 'utf8')) as
   | { kind: 'trials'; jobs: TrialPlan[]; options: RunContextOptions }
-  | { kind: 'baseline'; jobs: number[]; options: RunContextOptions }
   | { kind: 'evaluations'; jobs: EvaluationJob[]; options: RunContextOptions };
 const log = (message: string) => emit({ type: 'log', message });
 try {
-  if (work.kind === 'baseline') {
-    const run = await prepareRun({ ...work.options, quiet: true, log });
-    trainBaselineSamples(run, work.jobs, (index, accuracy) => emit({ type: 'baseline-done', index, accuracy }));
-    run.store.close();
-  } else if (work.kind === 'evaluations') {
+  if (work.kind === 'evaluations') {
     const run = await prepareRun({ ...work.options, quiet: true, log });
     const cache = evaluationCacheOf(run.store);
     for (const job of work.jobs) {

@@ -16,7 +16,6 @@ import type { TrialPlan } from './trial.js';
 /** What a worker reports. */
 export type WorkerMessage =
   | { type: 'log'; message: string }
-  | { type: 'baseline-done'; index: number; accuracy: number }
   | { type: 'evaluation-done'; index: number; accuracy: number; cached: boolean }
   | { type: 'done'; plan: TrialPlan; trialKey: string; status: 'completed' | 'errored'; accuracy: number | null; deltaImprovement: number | null; error: string | null }
   | { type: 'fatal'; error: string };
@@ -42,13 +41,10 @@ export interface EvaluationJob {
 }
 
 /**
- * What a worker is asked to do: run trials, train random-baseline architectures into the cache, or
- * train given (genotype, seed) evaluations into the cache (calibration).
+ * What a worker is asked to do: run trials, or train given (genotype, seed) evaluations into the
+ * cache (the random baseline's architectures, calibration).
  */
-export type WorkerJobs =
-  | { kind: 'trials'; jobs: readonly TrialPlan[] }
-  | { kind: 'baseline'; jobs: readonly number[] }
-  | { kind: 'evaluations'; jobs: readonly EvaluationJob[] };
+export type WorkerJobs = { kind: 'trials'; jobs: readonly TrialPlan[] } | { kind: 'evaluations'; jobs: readonly EvaluationJob[] };
 
 /**
  * Runs the jobs split round-robin over `workers` processes; calls `onMessage` for each message as
