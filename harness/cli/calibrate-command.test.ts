@@ -1,36 +1,13 @@
 // `naspoison calibrate`, run as a user runs it (node bin/naspoison.mjs): help, usage errors (exit 2),
 // and a tiny-tier calibration in two worker processes whose second call comes from the cache.
-import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { ANSI, cli, TINY } from './test-utils.js';
 import { afterAll, describe, expect, test } from 'vitest';
 
-const ROOT = fileURLToPath(new URL('../../', import.meta.url));
-const CLI = join(ROOT, 'bin/naspoison.mjs');
-const TINY = join(ROOT, 'fixtures/tiers/tiny.json');
 const dir = mkdtempSync(join(tmpdir(), 'naspoison-calibrate-cli-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
-
-// eslint-disable-next-line no-control-regex
-const ANSI = /\u001b\[/;
-
-function cli(args: string[], env: Record<string, string | undefined> = {}): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [CLI, ...args], {
-      cwd: ROOT,
-      env: { ...process.env, NO_COLOR: '1', FORCE_COLOR: '1', NASPOISON_BACKEND: 'wasm', NASPOISON_TIER: undefined, ...env },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.setEncoding('utf8').on('data', (d: string) => (stdout += d));
-    child.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d));
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code, stdout, stderr }));
-  });
-}
 
 describe.concurrent('naspoison calibrate', () => {
   test('twice on the tiny tier (2 workers): progress per evaluation, then the same record from the cache', async () => {

@@ -1,45 +1,15 @@
 // The naspoison command line, run as a user runs it (node bin/naspoison.mjs): help and usage, exit
 // codes (0 success, 1 error, 2 usage error), errors that name what is wrong, store files that are
 // not naspoison stores left byte-for-byte untouched, a cached `train`, and NO_COLOR.
-import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { ANSI, cli, TINY, type CliResult } from './test-utils.js';
 import { afterAll, afterEach, describe, expect, test } from 'vitest';
 import { style } from './terminal.js';
 
-const ROOT = fileURLToPath(new URL('../../', import.meta.url));
-const CLI = join(ROOT, 'bin/naspoison.mjs');
-const TINY = join(ROOT, 'fixtures/tiers/tiny.json');
 const dir = mkdtempSync(join(tmpdir(), 'naspoison-cli-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
-
-// eslint-disable-next-line no-control-regex
-const ANSI = /\u001b\[/;
-
-interface Result {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
-
-/** Runs the CLI with NO_COLOR=1 (and FORCE_COLOR=1, which NO_COLOR must override). */
-function cli(args: string[], env: Record<string, string | undefined> = {}): Promise<Result> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [CLI, ...args], {
-      cwd: ROOT,
-      env: { ...process.env, NO_COLOR: '1', FORCE_COLOR: '1', NASPOISON_BACKEND: 'wasm', NASPOISON_TIER: undefined, ...env },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.setEncoding('utf8').on('data', (d: string) => (stdout += d));
-    child.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d));
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code, stdout, stderr }));
-  });
-}
 
 /** A fresh folder holding one file with `content`; returns the file's path. */
 function fileIn(name: string, content: string | Buffer): string {
@@ -65,7 +35,7 @@ function corruptSqlite(): Buffer {
   return bytes;
 }
 
-function expectNoColour(r: Result): void {
+function expectNoColour(r: CliResult): void {
   expect(r.stdout).not.toMatch(ANSI);
   expect(r.stderr).not.toMatch(ANSI);
 }
