@@ -133,5 +133,8 @@ describe('parseSpecSource', () => {
     );
     expect(a).toEqual({ file: 'f.spec.ts', nas: 'random', attack: 'random-label-flip', budgets: [0.5], track: [], trials: null, complete: true });
     expect(b).toMatchObject({ nas: 'pdarts', attack: null, complete: false });
+    // Nested option objects (margins, sequential trials) do not hide a matrix; sequential ones count at their max.
+    const [c] = parseSpecSource(`poisoningMatrix({ nas: 'pdarts', attack: 'random-label-flip', budgets: [0.5], margins: { accuracy: 0.5 }, trials: { min: 4, max: 11 } })`, 'g.spec.ts');
+    expect(c).toMatchObject({ nas: 'pdarts', budgets: [0.5], trials: 11, complete: true });
   });
 });

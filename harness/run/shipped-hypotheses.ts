@@ -18,7 +18,7 @@ export interface ShippedMatrix {
   budgets: number[];
   /** Tracked diagnostics (besides accuracy / ΔImp, which every matrix tests). */
   track: string[];
-  /** Trials per arm the matrix declares (`trials: N`), or null for the tier's. */
+  /** Trials per arm the matrix declares (`trials: N`; the max of `trials: { min, max }`), or null for the tier's. */
   trials: number | null;
   /** False when a field was not a literal the static read understands. */
   complete: boolean;
@@ -54,7 +54,8 @@ function arrayField(body: string, name: string): string[] | null {
 /** Reads the matrices declared in one spec file's source. */
 export function parseSpecSource(source: string, file: string): ShippedMatrix[] {
   const matrices: ShippedMatrix[] = [];
-  for (const m of source.matchAll(/poisoningMatrix\(\s*\{([^{}]*)\}\s*\)/g)) {
+  // One level of nested braces: `margins: { … }`, `trials: { min, max }`.
+  for (const m of source.matchAll(/poisoningMatrix\(\s*\{((?:[^{}]|\{[^{}]*\})*)\}\s*\)/g)) {
     const body = m[1]!;
     const nas = stringField(body, 'nas');
     const attack = stringField(body, 'attack');
@@ -63,7 +64,8 @@ export function parseSpecSource(source: string, file: string): ShippedMatrix[] {
     const trackTexts = arrayField(body, 'track');
     const trackMentioned = /\btrack\s*:/.test(body);
     const complete = nas !== null && attack !== null && budgetTexts !== null && budgets.every(Number.isFinite) && (!trackMentioned || trackTexts !== null);
-    const trials = /\btrials\s*:\s*(\d+)\b/.exec(body);
+    // `trials: N`, or a sequential `trials: { min, max }` at its maximum.
+    const trials = /\btrials\s*:\s*(\d+)\b/.exec(body) ?? /\btrials\s*:\s*\{[^}]*\bmax\s*:\s*(\d+)/.exec(body);
     matrices.push({ file, nas, attack, budgets: budgets.filter(Number.isFinite), track: trackTexts ?? [], trials: trials ? Number(trials[1]) : null, complete });
   }
   return matrices;
