@@ -19,7 +19,7 @@ import type { TrialRecord, TrialStore } from '../store/index.js';
 import { RUN_ASSERTIONS_NAMESPACE, type RunAssertions } from '../verdicts/index.js';
 import { buildRunResults, type MetricSettings } from './build.js';
 import { CLEAN_ATTACK, NO_DEFENCE, cellId } from './cells.js';
-import type { ArmLook, StopReason } from '../run/sequential.js';
+import { STOP_REASONS, type ArmLook, type StopReason } from '../verdicts/index.js';
 import type { CalibrationInfo, MethodInfo, RunResults, SequentialArmResult } from './types.js';
 
 /** Version of the benchmark protocol (bump when the meaning of a stored number changes). */
@@ -48,7 +48,7 @@ export interface MatrixEntry {
   method?: { nas: string; description: string; deviations: string[] };
   /** The tier's calibration; null: none stored for the tier. */
   calibration?: CalibrationInfo | null;
-  /** Per poisoned arm of a sequential matrix (`trials: { min, max }`): `ArmSequentialRecord` of harness/run/sequential.ts. */
+  /** Per poisoned arm of a sequential matrix (`trials: { min, max }`): `ArmSequentialRecord` of harness/verdicts/sequential.ts. */
   sequential?: unknown;
 }
 
@@ -125,7 +125,6 @@ function calibrationOf(m: MatrixEntry): CalibrationInfo | null | undefined {
   };
 }
 
-const STOP_REASONS: readonly StopReason[] = ['harm boundary crossed', 'margin boundary crossed', 'both boundaries crossed', 'maximum trials reached', 'insufficient data at the last look'];
 
 function probability(x: unknown): x is number {
   return typeof x === 'number' && Number.isFinite(x) && x >= 0 && x <= 1;

@@ -284,7 +284,9 @@ function sequentialArmView(results: RunResults, record: SequentialArmResult, lab
     };
   });
   const taken = record.looks.length;
-  const stop = `Stopped at n = ${record.stoppedAt} per arm after look ${taken} of ${planned} planned: ${record.reason}.`;
+  const last = record.looks.at(-1);
+  const counts = last ? ` (${last.nA} poisoned / ${last.nB} control trials completed)` : '';
+  const stop = `Stopped after look ${taken} of ${planned} planned${counts}: ${record.reason}.`;
   const adjusted = `harm p = ${formatP(record.adjustedHarmP)}, margin p = ${formatP(record.adjustedMarginP)}`;
   const mine = results.comparisons.filter((c) => c.cell === record.cell && hypothesisMetric(c.metric) === 'accuracy');
   const c = mine.find((x) => x.metric === 'accuracy') ?? mine[0];

@@ -86,11 +86,10 @@ describe('sequential arms in the results JSON', () => {
     expect(fixed.sequential).toBeUndefined();
   });
 
-  test('a null adjusted p leaves that test at its Welch p', () => {
-    const fixed = build();
-    const seq = build({ sequential: [{ ...record(), reason: 'maximum trials reached', adjustedMarginP: null }] });
+  test('a null adjusted p (no look had data) counts as p = 1, never as the Welch p at the stopping n', () => {
+    const seq = build({ sequential: [{ ...record(), reason: 'insufficient data at the last look', adjustedMarginP: null }] });
     expect(pOf(seq, `${CELL}:accuracy`)).toBe(ADJUSTED_HARM_P);
-    expect(pOf(seq, `${CELL}:accuracy`, 'bound')).toBe(pOf(fixed, `${CELL}:accuracy`, 'bound'));
+    expect(pOf(seq, `${CELL}:accuracy`, 'bound')).toBe(1);
   });
 
   test('records that do not match a poisoned cell of the run are refused', () => {
@@ -146,7 +145,7 @@ describe('the Sequential trials section', () => {
     expect(md).toContain('## Sequential trials');
     expect(md).toContain('an arm can stop on its boundary and still end inconclusive after the family correction');
     expect(md).toContain("- **Design:** O'Brien–Fleming α-spending (Lan–DeMets), 4 looks planned at n = 2, 3, 4, 5 per arm (min 2, max 5, step 1); α = 0.05; δ = 2 pp");
-    expect(md).toContain('- **Stop:** Stopped at n = 3 per arm after look 2 of 4 planned: harm boundary crossed.');
+    expect(md).toContain('- **Stop:** Stopped after look 2 of 4 planned (3 poisoned / 3 control trials completed): harm boundary crossed.');
     expect(md).toContain('- **Stagewise-adjusted:** harm p = 0.040, margin p = 0.60');
     expect(md).toMatch(/- \*\*Verdict:\*\* After Benjamini–Hochberg over the run \(α = 0\.05\): effect test q = 0\.\d+, margin test q = 0\.\d+ → inconclusive\. It stopped on its boundary yet ends inconclusive after the family correction\./);
     expect(md).toContain('| Look | n A/B | harm p | harm level | margin p | margin level | Crossed |');
@@ -161,7 +160,7 @@ describe('the Sequential trials section', () => {
     const html = readable(renderHtml(build({ sequential: [record()] })));
     expect(html).toContain('<h2 id="sequential-heading">Sequential trials</h2>');
     expect(html).toContain('<td class="num">2</td><td class="num">3 / 3</td><td class="num">0.0050</td><td class="num">0.0085</td><td class="num">0.60</td><td class="num">0.0085</td><td>harm</td>');
-    expect(html).toContain('<dt>Stop</dt><dd>Stopped at n = 3 per arm after look 2 of 4 planned: harm boundary crossed.</dd>');
+    expect(html).toContain('<dt>Stop</dt><dd>Stopped after look 2 of 4 planned (3 poisoned / 3 control trials completed): harm boundary crossed.</dd>');
     expect(html).toContain('still end inconclusive after the family correction');
     expect(readable(renderHtml(build()))).not.toContain('Sequential trials');
   });

@@ -10,7 +10,7 @@
  * @module
  */
 
-import type { ArmSequentialRecord } from '../run/sequential.js';
+import type { ArmSequentialRecord } from '../verdicts/index.js';
 import type { Alternative, ComputedComparison, InsufficientComparison } from '../stats/index.js';
 import type { EnvironmentFingerprint } from '../store/types.js';
 import type { AssertionRecord, Verdict } from '../verdicts/index.js';

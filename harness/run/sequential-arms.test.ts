@@ -59,6 +59,21 @@ describe('sequential arms', () => {
     expect(r.adjustedMarginP).toBeGreaterThan(0.05);
   });
 
+  test('a last look without new trials (errored) makes the previous look the final one, still with adjusted p-values', () => {
+    const a = [80.0, 82.1, 78.2, 81.0, 79.1, 80.4];
+    const b = [80.5, 79.0, 81.2, 80.1, 78.6, 81.9];
+    const m = new ArmMonitor('attack@0.5', 0.5, { ...design, margin: 1 });
+    expect(m.look(a.slice(0, 4), b.slice(0, 4), false)).toBeUndefined();
+    expect(m.look(a.slice(0, 6), b.slice(0, 6), false)).toBeUndefined();
+    // Looks at 8 and 10 got no new completed trials.
+    expect(m.look(a.slice(0, 6), b.slice(0, 6), false)).toBeUndefined();
+    const r = m.look(a.slice(0, 6), b.slice(0, 6), true)!;
+    expect(r).toMatchObject({ reason: 'last look added no trials', stoppedAt: 6 });
+    expect(r.looks).toHaveLength(2);
+    expect(r.adjustedHarmP).not.toBeNull();
+    expect(r.adjustedMarginP).not.toBeNull();
+  });
+
   test('O\'Brien–Fleming levels rise from look to look towards α', () => {
     const rng = new Rng(3);
     const levels = monitor(() => 80 + 3 * rng.normal(), null).looks.map((l) => l.harmLevel);

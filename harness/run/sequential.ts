@@ -13,7 +13,9 @@
  * diagnostics are not monitored; their tests use the n the arm stopped at.
  */
 import { planLooks, sequentialLook, stagewiseAdjustedP, type LookObservation, type SequentialLookResult, type SpendingShape } from '../stats/index.js';
-import { hypothesisTests } from '../verdicts/index.js';
+import { hypothesisTests, type ArmLook, type ArmSequentialRecord, type StopReason } from '../verdicts/index.js';
+
+export type { ArmLook, ArmSequentialRecord, StopReason } from '../verdicts/index.js';
 
 /** `trials: { min, max }` of a matrix spec. */
 export interface SequentialTrials {
@@ -36,37 +38,6 @@ export function checkSequentialTrials(t: SequentialTrials, label: string): Requi
   if (!(Number.isInteger(step) && step >= 1)) throw new Error(`${label}: trials.step must be a positive integer, got ${step}`);
   if (shape !== 'obrien-fleming' && shape !== 'pocock') throw new Error(`${label}: trials.shape must be 'obrien-fleming' or 'pocock', got ${String(shape)}`);
   return { min: t.min, max: t.max, step, shape };
-}
-
-/** One look of one arm. */
-export interface ArmLook {
-  /** Completed trials of the poisoned arm and of the control at this look. */
-  nA: number;
-  nB: number;
-  /** One-sided p of the harm test and the nominal level it was compared with. */
-  harmP: number;
-  harmLevel: number;
-  /** The same for the margin test (null without a margin). */
-  marginP: number | null;
-  marginLevel: number | null;
-}
-
-/** Why an arm stopped. */
-export type StopReason = 'harm boundary crossed' | 'margin boundary crossed' | 'both boundaries crossed' | 'maximum trials reached' | 'insufficient data at the last look';
-
-/** What is stored per sequential arm: the stages, the boundary used, why it stopped. */
-export interface ArmSequentialRecord {
-  /** Arm key, e.g. `random-label-flip@0.5`. */
-  arm: string;
-  budget: number;
-  design: Required<SequentialTrials> & { alpha: number; margin: number | null; metric: 'accuracy'; looks: number[] };
-  looks: ArmLook[];
-  /** Trials per arm when it stopped. */
-  stoppedAt: number;
-  reason: StopReason;
-  /** Stagewise-adjusted p-values of the two tests at the stop (null: no test / insufficient data). */
-  adjustedHarmP: number | null;
-  adjustedMarginP: number | null;
 }
 
 /** A monitored arm between looks. */
@@ -96,10 +67,15 @@ export class ArmMonitor {
     const tests = hypothesisTests(poisoned, control, 'less', margin, { alpha });
     const previous = this.looks.at(-1);
     const grew = !previous || tests.effect.nA > previous.nA || tests.effect.nB > previous.nB;
-    if (tests.effect.state !== 'computed' || !grew) {
-      return last ? this.stop(previous?.nA ?? tests.effect.nA, 'insufficient data at the last look', null, null) : undefined;
-    }
     const design = { maxN: max, alpha, shape: this.design.shape };
+    if (tests.effect.state !== 'computed' || !grew) {
+      if (!last) return undefined;
+      if (!previous) return this.stop(tests.effect.nA, 'insufficient data at the last look', null, null);
+      // Errored trials left the last look without new information: the previous look becomes the
+      // final one (spending the rest of α there), so the verdict still rests on adjusted p-values.
+      const final = (looks: readonly LookObservation[]) => (looks.length > 0 ? (sequentialLook(looks, design, { final: true }).adjustedP ?? null) : null);
+      return this.stop(previous.nA, 'last look added no trials', final(this.harm), final(this.margin));
+    }
     this.harm.push({ nA: tests.effect.nA, nB: tests.effect.nB, p: tests.effect.p });
     const harm = sequentialLook(this.harm, design, { final: last });
     let bound: SequentialLookResult | undefined;

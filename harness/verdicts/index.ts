@@ -1,6 +1,8 @@
 /**
  * Verdicts: harm directions, hypothesis families and the three-verdict decision rule — one place
- * that the spec matchers and the reports both import, so a spec file and its report never disagree.
+ * that the spec matchers and the reports both import, so both decide by the same rule. (They can
+ * still differ where their families differ: a spec file corrects over its own hypotheses, the
+ * report over the whole run.)
  * Pure (statistics only, no engine).
  *
  * @module
@@ -19,4 +21,4 @@ export {
 } from './decide.js';
 export { correctFamily, type FamilyMemberTests } from './correct.js';
 export { RUN_ASSERTIONS_NAMESPACE, type AssertionRecord, type AssertionStatus, type MatcherVerdict, type RunAssertions } from './records.js';
-export { sequentialTests, type SequentialAdjustment } from './sequential.js';
+export { STOP_REASONS, sequentialTests, type ArmLook, type ArmSequentialRecord, type SequentialAdjustment, type StopReason } from './sequential.js';
