@@ -164,6 +164,37 @@ describe('families', () => {
     expect(m.cell(0.5).accuracy).toBeSignificantlyAbove(m.control.accuracy);
   });
 
+  test('a gate with its own margin on a family member is the same hypothesis: BH counts it once', () => {
+    const m = syntheticMatrix([0.01, 0.5], 6, (_a, b, i) => 80 - b + [0.02, -0.03, 0.01, -0.01, 0, 0.03][i]!, { margins: MARGIN });
+    const a = assess(m.cell(0.01).accuracy, m.control.accuracy, 'less', 2);
+    expect(a.inFamily).toBe(false);
+    expect(a.familySize).toBe(m.familySize());
+    // Its margin test, at another δ, is its own test in the margin family.
+    expect(a.tests.margin).toBe(2);
+    expect(a.tests.bound?.state === 'computed' && a.tests.bound.q).toBeGreaterThanOrEqual(a.tests.bound?.state === 'computed' ? a.tests.bound.p : 0);
+  });
+
+  test('on an arm that ran sequentially, a matcher with its own margin still uses the adjusted harm p', () => {
+    const m = syntheticMatrix([0.5], 5, (attack, _b, i) => (attack === 'clean' ? 80 : 76) + [0.3, -0.2, 0.1, -0.3, 0.2][i]!, { margins: MARGIN });
+    const record = {
+      arm: 'random-label-flip@0.5',
+      budget: 0.5,
+      design: { min: 3, max: 5, step: 1, shape: 'obrien-fleming' as const, alpha: 0.05, margin: 1, metric: 'accuracy' as const, looks: [3, 4, 5] },
+      looks: [],
+      stoppedAt: 5,
+      reason: 'maximum trials reached' as const,
+      adjustedHarmP: 0.2,
+      adjustedMarginP: 0.9,
+    };
+    m.useResults({ ...m.results(), sequential: [record] });
+    const own = assess(m.cell(0.5).accuracy, m.control.accuracy, 'less', 3);
+    expect(own.tests.effect.state === 'computed' && own.tests.effect.p).toBe(0.2);
+    // Another δ than the monitored one: its margin test keeps its own (fixed-n) p.
+    expect(own.tests.bound?.state === 'computed' && own.tests.bound.p).not.toBe(0.9);
+    const member = m.family().find((f) => f.metric === 'accuracy')!;
+    expect(member.tests.bound?.state === 'computed' && member.tests.bound.p).toBe(0.9);
+  });
+
   test('tracked diagnostics join the family in their harm direction', () => {
     const m = syntheticMatrix([0.5], 4, () => 80, {
       track: ['skipConnections'],
@@ -181,6 +212,9 @@ describe('declarations', () => {
     expect(() => poisoningMatrix({ nas: 'pdarts', attack: 'random-label-flip', budgets: [1.5] })).toThrow(/budget 1\.5 is invalid; .*0 < p < 1/);
     expect(() => poisoningMatrix({ nas: 'pdarts', attack: 'random-label-flip', budgets: [] })).toThrow(/at least one/);
     expect(() => poisoningMatrix({ nas: 'pdarts', attack: 'random-label-flip', budgets: [0.1], margins: { accuracy: -1 } })).toThrow(/margins\.accuracy must be a number > 0, got -1/);
+    expect(() => poisoningMatrix({ nas: 'pdarts', attack: 'random-label-flip', budgets: [0.1], margins: { accuracy: 1, deltaImprovement: 2 } })).toThrow(
+      /margins for accuracy \(1\) and deltaImprovement \(2\) differ; they are one hypothesis/,
+    );
     const m = syntheticMatrix([0.5], 2, () => 80);
     expect(() => m.cell(0.3)).toThrow(/budget 0\.3 is not in this matrix \(declared: 0\.5\)/);
   });

@@ -17,12 +17,15 @@
  */
 import { expect, TestRunner } from 'vitest';
 import type { Alternative } from '../stats/index.js';
+import { CLEAN } from '../attacks/index.js';
 import {
+  MAX_TRIALS_NEEDED,
   correctFamily,
   decide,
   familySize,
   harmDirection,
   hypothesisTests,
+  sequentialTests,
   type Decision,
   type HypothesisTests,
   type MatcherVerdict,
@@ -60,8 +63,18 @@ export function assess(sample: MetricSample, reference: MetricSample, direction:
   if (member && member.tests.margin === margin) {
     return { tests: member.tests, decision: member.decision, inFamily: true, familySize: matrix.familySize() };
   }
-  const own = hypothesisTests(sample.values(), reference.values(), direction, margin, { alpha: matrix.alpha });
-  const members = [...matrix.family().map((m) => ({ key: matrix.keyOf(m), tests: m.tests })), { key: `${sample.label}\u0000${reference.label}\u0000${direction}`, tests: own }];
+  let own = hypothesisTests(sample.values(), reference.values(), direction, margin, { alpha: matrix.alpha });
+  const againstControl = reference.attack === CLEAN && sample.attack !== CLEAN;
+  const record = againstControl && direction === harmDirection(sample.metric) ? matrix.sequentialRecord(sample.budget) : undefined;
+  if (record) {
+    // A sequential arm's harm test is the monitored one: its stagewise-adjusted p, whatever the margin.
+    // The margin test only carries the adjusted p when its margin is the monitored one.
+    const adjusted = sequentialTests(own, sample.metric, record);
+    own = { ...own, effect: adjusted.effect, ...(margin === record.design.margin && adjusted.bound ? { bound: adjusted.bound } : {}) };
+  }
+  // The same hypothesis as a family member (another margin only) keeps the member's key, so BH counts it once.
+  const key = againstControl ? matrix.keyOf({ budget: sample.budget, metric: sample.metric, alternative: direction }) : `${sample.label}\u0000${reference.label}\u0000${direction}`;
+  const members = [...matrix.family().map((m) => ({ key: matrix.keyOf(m), tests: m.tests })), { key, tests: own }];
   const tests = correctFamily(members).at(-1)!;
   const planningSd = matrix.planningSd(sample.metric);
   const size = familySize(members.map((m) => ({ key: m.key, p: m.tests.effect.state === 'computed' ? m.tests.effect.p : undefined })));
@@ -117,7 +130,7 @@ function describeTests(sample: MetricSample, reference: MetricSample, a: Assessm
             ? `; about ${d.trialsNeeded} trials per arm would decide it${margin !== null ? ` at δ = ${fmt(margin, 2)}${unit}` : ' (for the observed shift)'} (sd ${fmt(d.planningSd, 2)}${unit}, ${d.planningSdSource === 'calibration' ? "the tier's calibrated seed noise" : 'observed'})`
             : margin === null
               ? ''
-              : '; more than 10,000 trials per arm would be needed');
+              : `; more than ${MAX_TRIALS_NEEDED.toLocaleString('en')} trials per arm would be needed`);
   return `${head}${boundText}. ${verdict}`;
 }
 

@@ -12,7 +12,7 @@ import { sharedRunContext, type RunContext } from '../run/context.js';
 import { findCalibration, type Calibration } from '../run/calibration.js';
 import { nasAlgorithms } from '../nas/index.js';
 import { armKey, matrixLabel, runMatrix, validateMatrixSpec, type MatrixResults, type MatrixSpec, type ValidMatrixSpec } from '../run/matrix.js';
-import { correctFamily, decide, familySize, hypothesisKey, hypothesisMetric, hypothesisTests, sequentialTests, type Decision, type HypothesisTests } from '../verdicts/index.js';
+import { correctFamily, decide, familySize, hypothesisKey, hypothesisMetric, hypothesisTests, sequentialTests, type ArmSequentialRecord, type Decision, type HypothesisTests } from '../verdicts/index.js';
 import { DEFAULT_ALPHA, type Alternative, type Comparison } from '../stats/index.js';
 import { CORE_METRICS, harmDirection, metricLabel, metricValue } from './metrics.js';
 
@@ -112,11 +112,25 @@ export class PoisoningMatrix {
       if (!(Number.isFinite(margin) && margin > 0)) throw new Error(`${this.label}: margins.${metric} must be a number > 0, got ${margin}`);
     }
     this.declaredMargins = { ...(options.margins ?? {}) };
+    this.margins(); // accuracy and ΔImp must agree
   }
 
-  /** Margins in force: the tier's, overridden by the spec's. */
+  /**
+   * Margins in force: the tier's, overridden by the spec's. Accuracy and ΔImp are one hypothesis,
+   * so they must share one δ (the tests would otherwise disagree within one family).
+   */
   margins(): Record<string, number> {
-    return { ...(this.context?.tier.margins ?? {}), ...this.declaredMargins };
+    const margins = { ...(this.context?.tier.margins ?? {}), ...this.declaredMargins };
+    const { accuracy, deltaImprovement } = margins;
+    if (accuracy !== undefined && deltaImprovement !== undefined && accuracy !== deltaImprovement) {
+      throw new Error(`${this.label}: margins for accuracy (${accuracy}) and deltaImprovement (${deltaImprovement}) differ; they are one hypothesis (ΔImp is accuracy minus a constant), so declare one δ for both`);
+    }
+    return margins;
+  }
+
+  /** The sequential record of a poisoned arm, when the matrix ran in looks. */
+  sequentialRecord(budget: number): ArmSequentialRecord | undefined {
+    return this.results().sequential?.find((r) => r.budget === budget);
   }
 
   /** δ for a metric (ΔImp and accuracy share one: they are one hypothesis), or null. */
@@ -186,7 +200,7 @@ export class PoisoningMatrix {
       this.tracked.map((metric) => {
         const alternative = harmDirection(metric);
         const tests = hypothesisTests(values(this.spec.attack, budget, metric), values(CLEAN, 0, metric), alternative, this.marginFor(metric), { alpha: this.alpha });
-        return { budget, metric, alternative, tests: sequentialTests(tests, metric, this.results().sequential?.find((r) => r.budget === budget)) };
+        return { budget, metric, alternative, tests: sequentialTests(tests, metric, this.sequentialRecord(budget)) };
       }),
     );
     for (const metric of this.tracked) {

@@ -2,7 +2,7 @@
  * Benjamini–Hochberg over a family of hypotheses, each with its effect and margin tests: the effect
  * tests form one family and the margin tests another (their nulls exclude each other, so pooling
  * them would count every hypothesis twice); in each, a hypothesis tested twice (ΔImp and accuracy)
- * counts once.
+ * counts once — in the margin family, once per margin δ.
  */
 import type { Comparison } from '../stats/index.js';
 import type { HypothesisTests } from './decide.js';
@@ -20,7 +20,8 @@ const withQ = <C extends Comparison>(c: C, q: number | undefined): C => (c.state
 /** The members' tests with q-values, in order. */
 export function correctFamily(members: readonly FamilyMemberTests[]): HypothesisTests[] {
   const qEffect = qValuesByHypothesis(members.map((m) => ({ key: m.key, p: pOf(m.tests.effect) })));
-  const qBound = qValuesByHypothesis(members.map((m) => ({ key: m.key, p: pOf(m.tests.bound) })));
+  // A margin test is about (hypothesis, δ): the same hypothesis at another δ is another test.
+  const qBound = qValuesByHypothesis(members.map((m) => ({ key: `${m.key}\u0000${m.tests.margin}`, p: pOf(m.tests.bound) })));
   return members.map((m, i) => {
     const { bound, ...rest } = m.tests;
     return { ...rest, effect: withQ(m.tests.effect, qEffect[i]), ...(bound ? { bound: withQ(bound, qBound[i]) } : {}) };
