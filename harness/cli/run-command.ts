@@ -22,7 +22,9 @@ import type { AssertionRecord } from '../verdicts/index.js';
 function assertionSummary(records: readonly AssertionRecord[], exitCode: number, strict: boolean): string {
   const count = (s: AssertionRecord['status']) => records.filter((r) => r.status === s).length;
   const parts = [`${count('passed')} passed`, `${count('failed')} failed`];
-  if (count('underpowered') > 0) parts.push(`${count('underpowered')} underpowered at this tier (rerun at a larger tier, or --strict to fail them)`);
+  if (count('underpowered') > 0) {
+    parts.push(`${count('underpowered')} underpowered at this tier (${strict ? 'counted as failures: --strict' : 'rerun at a larger tier, or --strict to fail them'})`);
+  }
   if (count('skipped') > 0) parts.push(`${count('skipped')} skipped`);
   const text = `assertions: ${parts.join(', ')}${strict ? ' (--strict)' : ''}`;
   const paint = exitCode !== 0 ? style.red : count('underpowered') > 0 ? style.yellow : style.green;

@@ -20,6 +20,7 @@ import type { Alternative } from '../stats/index.js';
 import { CLEAN } from '../attacks/index.js';
 import {
   MAX_TRIALS_NEEDED,
+  UNDERPOWERED_NOTE,
   correctFamily,
   decide,
   familySize,
@@ -200,7 +201,7 @@ function settle(ctx: MatcherContext, name: string, claim: Claim, sample: MetricS
   const isNot = ctx.isNot === true; // vitest leaves it undefined on a plain call
   recordVerdict(matcherVerdict(name, isNot, sample, reference, a, outcome));
   const text = describeAssessment(sample, reference, a);
-  const underpowered = `underpowered at this tier: ${text}`;
+  const underpowered = `${UNDERPOWERED_NOTE}: ${text}`;
   if (outcome === 'underpowered' && underpoweredMode === 'skip') {
     // A skip with its reason: vitest's own way to say "not decided" (never a pass).
     TestRunner.getCurrentTest()?.context.skip(underpowered);

@@ -66,11 +66,14 @@ describe('store reporter', () => {
     expect(output).toMatch(/1 skipped/);
   }, 120_000);
 
-  test('--strict: the underpowered gate fails', async () => {
-    const { stored } = await runFixture('strict', true);
+  test('--strict: the underpowered gate fails the run, and is stored as underpowered of a strict run', async () => {
+    const { code, output, stored } = await runFixture('strict', true);
+    expect(code).toBe(1);
+    expect(output).not.toMatch(/1 skipped/);
     expect(stored.strict).toBe(true);
     const gate = byName(stored).get('gate on three noisy trials')!;
-    expect(gate.status).toBe('failed');
+    expect(gate.status).toBe('underpowered');
     expect(gate.message).toContain('counted as a failure');
+    expect(byName(stored).get('harm claimed where the trials show none')!.status).toBe('failed');
   }, 120_000);
 });

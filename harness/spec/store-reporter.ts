@@ -8,10 +8,7 @@
 import { relative } from 'node:path';
 import type { Reporter, TestCase, TestModule } from 'vitest/node';
 import { openStore } from '../store/index.js';
-import { RUN_ASSERTIONS_NAMESPACE, type AssertionRecord, type AssertionStatus, type RunAssertions } from '../verdicts/index.js';
-
-/** Prefix of the skip note the matchers give an undecided assertion. */
-export const UNDERPOWERED_NOTE = 'underpowered at this tier';
+import { RUN_ASSERTIONS_NAMESPACE, UNDERPOWERED_NOTE, type AssertionRecord, type AssertionStatus, type MatcherVerdict, type RunAssertions } from '../verdicts/index.js';
 
 export interface StoreReporterOptions {
   storePath: string;
@@ -20,6 +17,11 @@ export interface StoreReporterOptions {
   strict: boolean;
   /** Paths are recorded relative to this folder (the project root). */
   root: string;
+}
+
+/** Whether a failed test failed only because its matchers could not decide (strict mode). */
+function underpoweredUnderStrict(verdicts: readonly MatcherVerdict[], message: string): boolean {
+  return verdicts.length > 0 && verdicts.every((v) => v.decided || v.verdict !== 'insufficient-data') && verdicts.some((v) => !v.decided) && message.includes(UNDERPOWERED_NOTE);
 }
 
 /** The record of one test. */
@@ -35,8 +37,10 @@ export function assertionRecord(test: TestCase, root: string): AssertionRecord {
       message = verdicts.map((v) => v.text ?? v.verdict).join('\n') || 'passed';
       break;
     case 'failed':
-      status = 'failed';
       message = result.errors.map((e) => e.message).join('\n') || 'failed';
+      // Under --strict an undecided assertion fails; it stays "underpowered" here (the run's
+      // `strict` flag says it counted as a failure) so its MDE and trials needed still show.
+      status = underpoweredUnderStrict(verdicts, message) ? 'underpowered' : 'failed';
       break;
     case 'skipped':
       status = result.note?.startsWith(UNDERPOWERED_NOTE) ? 'underpowered' : 'skipped';

@@ -20,5 +20,5 @@ export {
   type Verdict,
 } from './decide.js';
 export { correctFamily, type FamilyMemberTests } from './correct.js';
-export { RUN_ASSERTIONS_NAMESPACE, type AssertionRecord, type AssertionStatus, type MatcherVerdict, type RunAssertions } from './records.js';
+export { RUN_ASSERTIONS_NAMESPACE, UNDERPOWERED_NOTE, type AssertionRecord, type AssertionStatus, type MatcherVerdict, type RunAssertions } from './records.js';
 export { STOP_REASONS, sequentialTests, type ArmLook, type ArmSequentialRecord, type SequentialAdjustment, type StopReason } from './sequential.js';

@@ -62,5 +62,8 @@ export interface RunAssertions {
   readonly assertions: readonly AssertionRecord[];
 }
 
+/** How an undecided assertion's message (vitest skip note or strict failure) begins. */
+export const UNDERPOWERED_NOTE = 'underpowered at this tier';
+
 /** Cache namespace of {@link RunAssertions}. */
 export const RUN_ASSERTIONS_NAMESPACE = 'run-assertions.v2';
