@@ -23,6 +23,7 @@ import { deriveSeed } from '../engine/rng.js';
 import { baselineSamples } from '../nas/random-search.js';
 import { genotypeFromString, genotypeToString, canonicalGenotype, type Nb201Genotype } from '../space/index.js';
 import { DEFAULT_ALPHA, DEFAULT_POWER, powerOneSidedWelch, trialsNeeded, type TrialsNeeded } from '../stats/index.js';
+import { MAX_TRIALS_NEEDED } from '../verdicts/index.js';
 import type { TrialStore } from '../store/index.js';
 import { evaluateGenotype, evaluationKey, type GenotypeEvaluation } from '../train/evaluate.js';
 import { canonicalJson } from '../util/canonical-json.js';
@@ -318,7 +319,7 @@ export function accuracyPower(calibration: Calibration, tier: Pick<Tier, 'trials
       sdKind,
       sd,
       power: n >= 2 ? powerOneSidedWelch(size, sd, sd, n, n, alpha) : NaN,
-      needed: trialsNeeded(size, sd, alpha, DEFAULT_POWER),
+      needed: trialsNeeded(size, sd, alpha, DEFAULT_POWER, { max: MAX_TRIALS_NEEDED }),
     })),
   }));
 }
