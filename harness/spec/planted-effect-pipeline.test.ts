@@ -12,9 +12,9 @@ import { Rng } from '../engine/rng.js';
 import { nasAlgorithms } from '../nas/index.js';
 import type { NasAlgorithm } from '../nas/types.js';
 import { genotypeFromString } from '../space/genotype.js';
-import { poisoningMatrix } from '../spec/matrix.js';
+import { poisoningMatrix } from './matrix.js';
 import { DEFAULT_ALPHA } from '../stats/index.js';
-import { createRunContext, type RunContext } from './context.js';
+import { createRunContext, type RunContext } from '../run/context.js';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const dir = mkdtempSync(join(tmpdir(), 'naspoison-planted-'));
