@@ -9,7 +9,7 @@
  */
 
 import { DEFAULT_ALPHA, DEFAULT_POWER } from '../stats/index.js';
-import { correctFamily, decide, familySize, harmDirection, hypothesisKey, hypothesisMetric, hypothesisTests, sequentialTests, type HypothesisTests } from '../verdicts/index.js';
+import { CORE_METRICS, correctFamily, decide, familySize, harmDirection, hypothesisKey, hypothesisMetric, hypothesisTests, sequentialTests, type HypothesisTests } from '../verdicts/index.js';
 import type { EnvironmentFingerprint, TrialRecord } from '../store/types.js';
 import { CLEAN_ATTACK, cellId, compareCells, controlOf, metricValues } from './cells.js';
 import { toResultsComparison } from './decision.js';
@@ -32,7 +32,7 @@ import type {
 export { toResultsComparison } from './decision.js';
 
 /** Default metrics: accuracy and ΔImp (one hypothesis; both tested in their harm direction). */
-export const DEFAULT_METRICS: readonly string[] = ['accuracy', 'deltaImprovement'];
+export const DEFAULT_METRICS: readonly string[] = CORE_METRICS;
 
 /** Margins and planning sds per metric (ΔImp and accuracy, one hypothesis, may name either). */
 export interface MetricSettings {

@@ -5,10 +5,7 @@
  * (so a q-value never depends on the order in which tests execute).
  */
 
-/** Metrics every trial has. */
-export const CORE_METRICS = ['accuracy', 'deltaImprovement'] as const;
-
-export { HARM_DIRECTION, harmDirection } from '../verdicts/index.js';
+export { CORE_METRICS, HARM_DIRECTION, harmDirection } from '../verdicts/index.js';
 
 /** Value of `metric` in a trial: a core field or a numeric diagnostic. */
 export function metricValue(trial: { accuracy: number | null; deltaImprovement: number | null; diagnostics: Record<string, unknown> }, metric: string): number | undefined {

@@ -6,6 +6,9 @@
  */
 import type { Alternative } from '../stats/index.js';
 
+/** Metrics every trial has, tested in every family. */
+export const CORE_METRICS = ['accuracy', 'deltaImprovement'] as const;
+
 /** Direction of harm: accuracy and ΔImp fall; collapse indicators (skip-connects…) rise. */
 export const HARM_DIRECTION: Readonly<Record<string, Alternative>> = {
   accuracy: 'less',

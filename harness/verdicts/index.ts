@@ -7,7 +7,7 @@
  *
  * @module
  */
-export { HARM_DIRECTION, harmDirection, hypothesisKey, hypothesisMetric, opposite } from './directions.js';
+export { CORE_METRICS, HARM_DIRECTION, harmDirection, hypothesisKey, hypothesisMetric, opposite } from './directions.js';
 export { familySize, qValuesByHypothesis, type FamilyTest } from './family.js';
 export {
   MAX_TRIALS_NEEDED,
