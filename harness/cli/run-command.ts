@@ -26,7 +26,7 @@ function assertionSummary(records: readonly AssertionRecord[], exitCode: number,
     parts.push(`${count('underpowered')} underpowered at this tier (${strict ? 'counted as failures: --strict' : 'rerun at a larger tier, or --strict to fail them'})`);
   }
   if (count('skipped') > 0) parts.push(`${count('skipped')} skipped`);
-  const text = `assertions: ${parts.join(', ')}${strict ? ' (--strict)' : ''}`;
+  const text = `assertions: ${parts.join(', ')}${strict && count('underpowered') === 0 ? ' (--strict)' : ''}`;
   const paint = exitCode !== 0 ? style.red : count('underpowered') > 0 ? style.yellow : style.green;
   return [...records.filter((r) => r.status === 'underpowered').map(underpoweredLine), paint(text, process.stderr)].join('\n');
 }
