@@ -22,7 +22,7 @@ import { createHash } from 'node:crypto';
 import { deriveSeed } from '../engine/rng.js';
 import { baselineSamples } from '../nas/random-search.js';
 import { genotypeFromString, genotypeToString, canonicalGenotype, type Nb201Genotype } from '../space/index.js';
-import { DEFAULT_ALPHA, DEFAULT_POWER, powerOneSidedWelch, trialsNeeded, type TrialsNeeded } from '../stats/index.js';
+import { DEFAULT_ALPHA, DEFAULT_POWER, assertSamples, powerOneSidedWelch, summarize, trialsNeeded, type TrialsNeeded } from '../stats/index.js';
 import { MAX_TRIALS_NEEDED } from '../verdicts/index.js';
 import type { TrialStore } from '../store/index.js';
 import { evaluateGenotype, evaluationKey, type GenotypeEvaluation } from '../train/evaluate.js';
@@ -121,10 +121,11 @@ export interface CalibrationResult {
   workers: number;
 }
 
+/** Mean and sd (n − 1) of stats' `summarize`; sd 0 for a single value. */
 function meanSd(values: readonly number[]): { mean: number; sd: number } {
-  const mean = values.reduce((a, b) => a + b, 0) / values.length;
-  const sd = values.length > 1 ? Math.sqrt(values.reduce((a, b) => a + (b - mean) ** 2, 0) / (values.length - 1)) : 0;
-  return { mean, sd };
+  assertSamples(values, 'calibration');
+  const { mean, sd } = summarize(values);
+  return { mean, sd: sd ?? 0 };
 }
 
 /** The k seeds of (b) and (c). */
