@@ -5,7 +5,7 @@
  */
 
 import { medianSorted } from 'simple-statistics';
-import { assertSamples, meanAndSquaredDeviations } from './samples.js';
+import { assertSamples, sampleSd, scaledMoments } from './samples.js';
 import type { Samples, Summary } from './types.js';
 
 /**
@@ -16,9 +16,10 @@ import type { Samples, Summary } from './types.js';
 export function summarize(samples: Samples): Summary {
   assertSamples(samples, 'summarize');
   const n = samples.length;
-  const { mean, ss } = meanAndSquaredDeviations(samples);
+  const moments = scaledMoments(samples);
+  const mean = moments.mean;
   const sorted = [...samples].sort((x, y) => x - y);
-  const sd = n >= 2 ? Math.sqrt(ss / (n - 1)) : null;
+  const sd = n >= 2 ? sampleSd(moments, n) : null;
   return {
     n,
     mean,

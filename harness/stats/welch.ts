@@ -8,7 +8,7 @@
 import { DEFAULT_ALPHA, DEFAULT_POWER, MIN_SAMPLES_PER_ARM } from './constants.js';
 import { tCdf, tQuantile } from './distributions.js';
 import { hedgesG, minimumDetectableDifference, welchDf } from './effect.js';
-import { assertFinite, isSamplesOfTwoOrMore, meanAndSquaredDeviations } from './samples.js';
+import { assertFinite, binaryExponent, isSamplesOfTwoOrMore, sampleSd, scaleByPowerOfTwo, scaledMoments, type ScaledMoments } from './samples.js';
 import type { Alternative, Comparison, WelchOptions } from './types.js';
 
 /**
@@ -69,34 +69,56 @@ export function welchOneSided(
     };
   }
 
-  const momentsA = meanAndSquaredDeviations(a);
-  const momentsB = meanAndSquaredDeviations(b);
-  const sdA = Math.sqrt(momentsA.ss / (nA - 1));
-  const sdB = Math.sqrt(momentsB.ss / (nB - 1));
+  // Every quantity is computed on numbers of order 1 and scaled back by powers of two (exact), so
+  // finite samples near ±1e308 or 1e-300 give the true t, df, p and g instead of NaN or a spurious
+  // zero variance. Scale-free results (t, df, p, g) are finite whenever the true ones are; the
+  // magnitudes (sds, diff, se, CIs, MDE) are ±Infinity only where the true value exceeds the double
+  // range. For ordinary samples every number is bit-for-bit the plain formula's.
+  const momentsA = scaledMoments(a);
+  const momentsB = scaledMoments(b);
   const meanA = momentsA.mean;
   const meanB = momentsB.mean;
-  const diff = meanA - meanB;
-  const se = Math.sqrt((sdA * sdA) / nA + (sdB * sdB) / nB);
-  const df = welchDf(sdA, sdB, nA, nB);
-  const zeroVariance = se === 0;
+  const sdA = sampleSd(momentsA, nA);
+  const sdB = sampleSd(momentsB, nB);
+  // D: the scale of the means (diff and Δ₀ are computed in units of 2^D).
+  const largestMean = Math.max(Math.abs(meanA), Math.abs(meanB), Math.abs(delta0));
+  const D = largestMean > 0 ? binaryExponent(largestMean) : 0;
+  // S: the scale of the spread (the larger arm's sd lies in [1, 2) units of 2^S).
+  const sdExponent = (m: ScaledMoments, n: number) => (m.scaledSs > 0 ? binaryExponent(Math.sqrt(m.scaledSs / (n - 1))) + m.exponent : -Infinity);
+  const S = Math.max(sdExponent(momentsA, nA), sdExponent(momentsB, nB));
+  const zeroVariance = S === -Infinity;
+  const spreadUnit = zeroVariance ? 0 : S;
+  const sdAs = scaleByPowerOfTwo(Math.sqrt(momentsA.scaledSs / (nA - 1)), momentsA.exponent - spreadUnit);
+  const sdBs = scaleByPowerOfTwo(Math.sqrt(momentsB.scaledSs / (nB - 1)), momentsB.exponent - spreadUnit);
+  const meanAd = scaleByPowerOfTwo(meanA, -D);
+  const meanBd = scaleByPowerOfTwo(meanB, -D);
+  const diffD = meanAd - meanBd;
   // Distance from the null value; computed as one difference so Δ₀ = 0 gives exactly diff.
-  const excess = delta0 === 0 ? diff : meanA - (meanB + delta0);
+  const excessD = delta0 === 0 ? diffD : meanAd - (meanBd + scaleByPowerOfTwo(delta0, -D));
+  const seS = Math.sqrt((sdAs * sdAs) / nA + (sdBs * sdBs) / nB);
+  const df = welchDf(sdAs, sdBs, nA, nB);
+  const diff = scaleByPowerOfTwo(diffD, D);
+  const se = scaleByPowerOfTwo(seS, spreadUnit);
 
   let t: number;
   let p: number;
   if (!zeroVariance) {
-    t = excess / se;
+    t = scaleByPowerOfTwo(excessD / seS, D - spreadUnit);
     p = alternative === 'less' ? tCdf(t, df) : tCdf(-t, df);
-  } else if (excess === 0) {
+  } else if (excessD === 0) {
     t = 0;
     p = 1;
   } else {
-    t = excess > 0 ? Infinity : -Infinity;
-    p = (alternative === 'less') === excess < 0 ? 0 : 1;
+    t = excessD > 0 ? Infinity : -Infinity;
+    p = (alternative === 'less') === excessD < 0 ? 0 : 1;
   }
 
-  const halfWidth = tQuantile(1 - alpha / 2, df) * se;
-  const oneSided = tQuantile(1 - alpha, df) * se;
+  // CI ends in units of 2^D, so that diff ± half-width only overflows where the true end does.
+  const inMeanUnits = (x: number) => scaleByPowerOfTwo(x, spreadUnit - D);
+  const halfWidthD = inMeanUnits(tQuantile(1 - alpha / 2, df) * seS);
+  const oneSidedD = inMeanUnits(tQuantile(1 - alpha, df) * seS);
+  // Hedges' g is scale-free: the difference and the sds enter in one unit (2^S).
+  const g = hedgesG({ n: nA, mean: scaleByPowerOfTwo(diffD, D - spreadUnit), sd: sdAs }, { n: nB, mean: 0, sd: sdBs });
   return {
     state: 'computed',
     alternative,
@@ -112,11 +134,11 @@ export function welchOneSided(
     t,
     df,
     p,
-    ciLow: diff - halfWidth,
-    ciHigh: diff + halfWidth,
-    ciBound: alternative === 'less' ? diff + oneSided : diff - oneSided,
-    hedgesG: hedgesG({ n: nA, mean: meanA, sd: sdA }, { n: nB, mean: meanB, sd: sdB }),
-    mde: minimumDetectableDifference(sdA, sdB, nA, nB, alpha, power),
+    ciLow: scaleByPowerOfTwo(diffD - halfWidthD, D),
+    ciHigh: scaleByPowerOfTwo(diffD + halfWidthD, D),
+    ciBound: scaleByPowerOfTwo(alternative === 'less' ? diffD + oneSidedD : diffD - oneSidedD, D),
+    hedgesG: g,
+    mde: scaleByPowerOfTwo(minimumDetectableDifference(sdAs, sdBs, nA, nB, alpha, power), spreadUnit),
     power,
     zeroVariance,
     ...(delta0 !== 0 ? { nullDifference: delta0 } : {}),
