@@ -18,10 +18,11 @@ import { metricLabel, metricUnit } from '../spec/metrics.js';
 import type { AssertionRecord } from '../verdicts/index.js';
 
 
-/** "3 passed, 0 failed, 2 underpowered at this tier" in the run's colours. */
+/** "3 passed, 0 failed, 1 errored, 2 underpowered at this tier" in the run's colours. */
 function assertionSummary(records: readonly AssertionRecord[], exitCode: number, strict: boolean): string {
   const count = (s: AssertionRecord['status']) => records.filter((r) => r.status === s).length;
   const parts = [`${count('passed')} passed`, `${count('failed')} failed`];
+  if (count('errored') > 0) parts.push(`${count('errored')} errored`);
   if (count('underpowered') > 0) {
     parts.push(`${count('underpowered')} underpowered at this tier (${strict ? 'counted as failures: --strict' : 'rerun at a larger tier, or --strict to fail them'})`);
   }

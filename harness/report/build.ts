@@ -51,7 +51,7 @@ export interface BuildOptions extends MetricSettings {
    * must then agree across trials; `family` defaults to a description of the BH families.
    */
   readonly run: Pick<RunInfo, 'id' | 'createdAt' | 'dataset'> &
-    Partial<Pick<RunInfo, 'title' | 'command' | 'tier' | 'codeVersion' | 'environment' | 'family' | 'strict'>>;
+    Partial<Pick<RunInfo, 'title' | 'command' | 'exitCode' | 'tier' | 'codeVersion' | 'environment' | 'family' | 'strict'>>;
   /** The random baseline ΔImp was measured against. */
   readonly randomBaseline: RandomBaselineSummary;
   /** FDR level α (default 0.05). */
@@ -265,6 +265,7 @@ export function buildRunResults(trials: readonly TrialRecord[], options: BuildOp
     tier,
     createdAt: options.run.createdAt,
     ...(options.run.command !== undefined ? { command: options.run.command } : {}),
+    ...(options.run.exitCode !== undefined ? { exitCode: options.run.exitCode } : {}),
     codeVersion,
     environment,
     dataset: options.run.dataset,

@@ -60,6 +60,8 @@ interface StoreOptions {
   /** A second matrix of another NAS, with these extra fields. */
   second?: Record<string, unknown>;
   assertions?: boolean;
+  /** Finish run r1 with this exit code. */
+  exitCode?: number;
 }
 
 function matrixEntry(nas: string, trials: TrialRecord[], extra: Record<string, unknown> = {}) {
@@ -85,6 +87,7 @@ function makeStore(name: string, options: StoreOptions = {}): string {
   const trials = [0, 1, 2].flatMap((i) => [trial('pdarts', CLEAN, 0, i, 85 + i * 0.5, versions(i)), trial('pdarts', 'random-label-flip', 0.5, i, 78 + i * 0.5, versions(i))]);
   store.putTrials(trials);
   store.recordRun({ runId: 'r1', startedAt: '2026-11-28T00:00:00.000Z', tier: 'smoke', command: 'naspoison run', specFiles: ['x'], environment, codeVersion: 'abc123' });
+  if (options.exitCode !== undefined) store.finishRun('r1', '2026-11-28T00:05:00.000Z', options.exitCode);
   store.putCached('run-matrix.v1', 'r1\u0000pdarts × random-label-flip\u0000k', matrixEntry('pdarts', trials, options.matrix));
   if (options.second) {
     const more = [0, 1, 2].flatMap((i) => [trial('random', CLEAN, 0, i, 82 + i * 0.4), trial('random', 'random-label-flip', 0.5, i, 82.2 + i * 0.4)]);
@@ -119,12 +122,22 @@ function makeStore(name: string, options: StoreOptions = {}): string {
 }
 
 describe('results from the store', () => {
+  test('a finished run carries its exit code into the results', () => {
+    const store = openStore(makeStore('finished.db', { exitCode: 1 }), { readonly: true });
+    const results = runResultsFromStore(store, 'r1');
+    store.close();
+    expect(results.run).toMatchObject({ command: 'naspoison run', exitCode: 1 });
+  });
+
   test('a recorded run becomes valid results with its cells, comparisons and assertions', () => {
     const store = openStore(makeStore('one.db'), { readonly: true });
     expect(reportableRunIds(store)).toEqual(['r1']);
     const results = runResultsFromStore(store, 'r1');
     store.close();
     expect(results.run.codeVersion).toBe('abc123');
+    // The run is still going (no exit code recorded): the report says nothing of one.
+    expect(results.run.command).toBe('naspoison run');
+    expect(results.run.exitCode).toBeUndefined();
     expect(results.cells.map((c) => `${c.attack}@${c.budget}:${c.n}`)).toEqual(['clean@0:3', 'random-label-flip@0.5:3']);
     const dimp = results.comparisons.find((c) => c.metric === 'deltaImprovement')!;
     expect(dimp.verdict).toBe('harm-shown');

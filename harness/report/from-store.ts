@@ -314,6 +314,7 @@ export function runResultsFromStore(store: TrialStore, runId: string, options: {
       codeVersion,
       dataset: first.dataset,
       ...(run?.command ? { command: run.command } : {}),
+      ...(run && run.exitCode !== null ? { exitCode: run.exitCode } : {}),
       ...(options.title ? { title: options.title } : {}),
       ...(stored ? { strict: stored.strict === true } : {}),
     },

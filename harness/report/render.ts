@@ -188,6 +188,10 @@ export interface ReportView {
     readonly tier: string;
     readonly createdAt: string;
     readonly command: string | null;
+    /** The run's exit code, null when it has none. */
+    readonly exitCode: number | null;
+    /** What the exit code meant (`exit code 0: no decided assertion failed`), null without one. */
+    readonly outcome: string | null;
     readonly codeVersion: string;
     readonly protocolVersion: string;
     readonly schemaVersion: number;
@@ -219,6 +223,7 @@ export interface ReportView {
     readonly assertionsLine: string | null;
     readonly assertionsPassed: number;
     readonly assertionsFailed: number;
+    readonly assertionsErrored: number;
     readonly assertionsUnderpowered: number;
     readonly assertionsSkipped: number;
     /** Said when the run was strict. */
@@ -403,9 +408,18 @@ function comparisonRow(results: RunResults, comparison: ComparisonResult, labels
   };
 }
 
+/** What a run's exit code meant, for the report's first lines; null when the run has none (not finished). */
+function runOutcome(exitCode: number | undefined): string | null {
+  if (exitCode === undefined) return null;
+  if (exitCode === 0) return 'exit code 0: no decided assertion failed';
+  if (exitCode === 1) return 'exit code 1: an assertion failed or errored, or the run failed';
+  return `exit code ${exitCode}`;
+}
+
 const STATUS_TEXT: Record<AssertionStatus, string> = {
   passed: 'passed',
   failed: 'failed',
+  errored: 'errored',
   underpowered: 'underpowered at this tier',
   skipped: 'skipped',
 };
@@ -551,6 +565,8 @@ export function reportView(results: RunResults): ReportView {
       tier: results.run.tier,
       createdAt: results.run.createdAt,
       command: results.run.command ?? null,
+      exitCode: results.run.exitCode ?? null,
+      outcome: runOutcome(results.run.exitCode),
       codeVersion: results.run.codeVersion,
       protocolVersion: results.protocolVersion,
       schemaVersion: results.schemaVersion,
@@ -577,10 +593,11 @@ export function reportView(results: RunResults): ReportView {
       headline,
       headlines,
       assertionsLine: assertions
-        ? `${statusCount('passed')} passed, ${statusCount('failed')} failed, ${statusCount('underpowered')} underpowered at this tier, ${statusCount('skipped')} skipped`
+        ? `${statusCount('passed')} passed, ${statusCount('failed')} failed, ${statusCount('errored')} errored, ${statusCount('underpowered')} underpowered at this tier, ${statusCount('skipped')} skipped`
         : null,
       assertionsPassed: statusCount('passed'),
       assertionsFailed: statusCount('failed'),
+      assertionsErrored: statusCount('errored'),
       assertionsUnderpowered: statusCount('underpowered'),
       assertionsSkipped: statusCount('skipped'),
       strictNote: assertions && strict ? 'strict run: underpowered assertions counted as failures' : null,

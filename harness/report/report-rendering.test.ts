@@ -81,10 +81,10 @@ describe('rendering a run into report.md, index.html and results.json', () => {
     }
   });
 
-  test('assertions: a verdict column, underpowered rows with their MDE and trials needed, and the four counts', () => {
+  test('assertions: a verdict column, underpowered rows with their MDE and trials needed, and the five counts', () => {
     const results = loadExampleResults();
     const md = renderMarkdown(results);
-    expect(md).toContain('- Spec assertions: 3 passed, 1 failed, 1 underpowered at this tier, 1 skipped');
+    expect(md).toContain('- Spec assertions: 3 passed, 1 failed, 1 errored, 1 underpowered at this tier, 1 skipped');
     expect(md).toContain('| Status | Assertion | File | Verdict | Underpowered at this tier | Message |');
     expect(md).toContain(
       '| underpowered at this tier | flipping 10% of the labels lowers ΔImp | benchmarks/pdarts/random-label-flip.spec.ts | inconclusive (ΔImp) | ΔImp: only a shift ≥ 1.9 pp detectable at n = 3; about 3 trials per arm would decide it at δ = 2 pp |',
@@ -94,12 +94,36 @@ describe('rendering a run into report.md, index.html and results.json', () => {
     const html = readable(renderHtml(results));
     expect(html).toContain('<th scope="col">Underpowered at this tier</th>');
     expect(html).toContain('<span class="badge badge-underpowered">underpowered at this tier</span>');
-    expect(html).toContain('Spec assertions: 3 passed, 1 failed, 1 underpowered at this tier, 1 skipped.');
+    expect(html).toContain('Spec assertions: 3 passed, 1 failed, 1 errored, 1 underpowered at this tier, 1 skipped.');
     const strict = mutableCopy(results);
     strict.run.strict = true;
     for (const doc of [renderMarkdown(strict), renderHtml(strict)].map(readable)) {
-      expect(doc).toContain('3 passed, 1 failed, 1 underpowered at this tier, 1 skipped (strict run: underpowered assertions counted as failures)');
+      expect(doc).toContain('3 passed, 1 failed, 1 errored, 1 underpowered at this tier, 1 skipped (strict run: underpowered assertions counted as failures)');
     }
+  });
+
+  test('the command that produced the run and its exit code head the report, in both formats', () => {
+    const results = loadExampleResults();
+    const md = renderMarkdown(results);
+    expect(md.split('\n').slice(0, 6)).toEqual([
+      '# P-DARTS × random label flipping (smoke tier)',
+      '',
+      '**Command:** naspoison run benchmarks/pdarts/random-label-flip.spec.ts --tier smoke',
+      '',
+      '**Outcome:** exit code 1: an assertion failed or errored, or the run failed',
+      '',
+    ]);
+    expect(md).toContain('| **errored** | the defended arm reports its removal counts |');
+    const html = renderHtml(results);
+    const header = html.slice(html.indexOf('<header'), html.indexOf('</header>'));
+    expect(header).toContain('<code>naspoison run benchmarks/pdarts/random-label-flip.spec.ts --tier smoke</code>');
+    expect(header).toContain('exit code 1: an assertion failed or errored, or the run failed');
+    expect(html).toContain('<span class="badge badge-errored">errored</span>');
+    const passing = mutableCopy(results);
+    passing.run.exitCode = 0;
+    expect(renderMarkdown(passing)).toContain('**Outcome:** exit code 0: no decided assertion failed');
+    delete passing.run.exitCode;
+    expect(renderMarkdown(passing)).not.toContain('**Outcome:**');
   });
 
   test('the calibration and method sections, and the note when no calibration is stored', () => {

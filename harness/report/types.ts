@@ -62,6 +62,11 @@ export interface RunInfo {
   readonly createdAt: string;
   /** Command line that produced the run. */
   readonly command?: string;
+  /**
+   * Exit code the run ended with (0: no decided assertion failed; 1: an assertion failed or errored,
+   * or the run failed). Absent while the run is going, or for results not built from a finished run.
+   */
+  readonly exitCode?: number;
   /** Code version: git commit (with `-dirty`) or package version. */
   readonly codeVersion: string;
   /** Machine and software the trials ran on. */

@@ -1,7 +1,8 @@
 // The store reporter, in a real vitest run of a fixture spec (a child process, as `naspoison run`
 // runs specs): every test reaches the store — a passing verdict, an underpowered gate (a skip with
-// its reason), a decided failure, a test that threw before any matcher and a plain failed expect —
-// and --strict turns the underpowered gate into a failure.
+// its reason), a decided failure, a plain failed expect (failed), tests that threw (errored), a
+// skip with its reason, a todo, and the tests of a matrix whose beforeAll crashed (vitest shows
+// them as skipped; they are errored) — and --strict turns the underpowered gate into a failure.
 import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -44,6 +45,7 @@ function runFixture(runId: string, strict: boolean): Promise<{ code: number | nu
 }
 
 const byName = (stored: RunAssertions) => new Map(stored.assertions.map((a) => [a.name.replace(/^fixture > /, ''), a]));
+const count = (stored: RunAssertions, status: string) => stored.assertions.filter((a) => a.status === status).length;
 
 describe('store reporter', () => {
   test('every way a test ends is stored, with the matchers\' verdicts', async () => {
@@ -51,7 +53,7 @@ describe('store reporter', () => {
     expect(code).toBe(1); // decided failures remain failures
     expect(stored).toMatchObject({ runId: 'plain', strict: false });
     const a = byName(stored);
-    expect(a.size).toBe(5);
+    expect(a.size).toBe(10);
     expect(a.get('harm shown')).toMatchObject({ status: 'passed', file: 'harness/spec/fixtures/reporter/verdicts.spec.ts' });
     expect(a.get('harm shown')!.verdicts[0]).toMatchObject({ matcher: 'toBeSignificantlyBelow', verdict: 'harm-shown', decided: true });
     const gate = a.get('gate on three noisy trials')!;
@@ -60,16 +62,29 @@ describe('store reporter', () => {
     expect(gate.verdicts[0]).toMatchObject({ matcher: 'toBeNoWorseThan', verdict: 'inconclusive', decided: false });
     expect(a.get('harm claimed where the trials show none')).toMatchObject({ status: 'failed' });
     expect(a.get('harm claimed where the trials show none')!.verdicts[0]).toMatchObject({ verdict: 'no-harm-beyond-margin', decided: true });
-    expect(a.get('throws before any matcher')).toMatchObject({ status: 'failed', message: 'trial data could not be read', verdicts: [] });
+    expect(a.get('throws before any matcher')).toMatchObject({ status: 'errored', message: 'trial data could not be read', verdicts: [] });
     expect(a.get('a plain expect')).toMatchObject({ status: 'failed', verdicts: [] });
-    // vitest itself shows the undecided gate as a skip.
-    expect(output).toMatch(/1 skipped/);
+    expect(a.get('a plain expect')!.message).toMatch(/expected 2 to be 3/);
+    expect(a.get('a TypeError')).toMatchObject({ status: 'errored' });
+    expect(a.get('a TypeError')!.message).toMatch(/^TypeError: /);
+    expect(a.get('skipped with its reason')).toMatchObject({ status: 'skipped', message: 'needs a GPU' });
+    expect(a.get('a todo')).toMatchObject({ status: 'skipped', message: 'todo' });
+    for (const name of ['first assertion on it', 'second assertion on it']) {
+      const crashed = a.get(`matrix whose trials crashed > ${name}`)!;
+      expect(crashed.status).toBe('errored');
+      expect(crashed.message).toBe('did not run: suite "matrix whose trials crashed" failed: trial worker 1 exited with 1');
+    }
+    // What the report's "Spec assertions" line and the CLI summary count.
+    expect([count(stored, 'passed'), count(stored, 'failed'), count(stored, 'errored'), count(stored, 'underpowered'), count(stored, 'skipped')]).toEqual([1, 2, 4, 1, 2]);
+    // vitest itself shows the undecided gate as a skip — and the crashed matrix's two tests too,
+    // which is why the reporter looks at their suite.
+    expect(output).toMatch(/4 failed \| 1 passed \| 4 skipped/);
   }, 120_000);
 
   test('--strict: the underpowered gate fails the run, and is stored as underpowered of a strict run', async () => {
     const { code, output, stored } = await runFixture('strict', true);
     expect(code).toBe(1);
-    expect(output).not.toMatch(/1 skipped/);
+    expect(output).toMatch(/5 failed \| 1 passed \| 3 skipped/);
     expect(stored.strict).toBe(true);
     const gate = byName(stored).get('gate on three noisy trials')!;
     expect(gate.status).toBe('underpowered');

@@ -4,8 +4,13 @@
  */
 import type { Verdict } from './decide.js';
 
-/** How an assertion (a vitest test of a spec file) ended. */
-export type AssertionStatus = 'passed' | 'failed' | 'underpowered' | 'skipped';
+/**
+ * How an assertion (a vitest test of a spec file) ended: `failed` — an assertion (a matcher or a
+ * plain `expect`) failed; `errored` — the test threw something else, or never ran because a hook
+ * of its suite (the matrix's trials) or its file failed; `skipped` — skipped on purpose, with the
+ * reason; `underpowered` — its verdict was undecided at this tier.
+ */
+export type AssertionStatus = 'passed' | 'failed' | 'errored' | 'underpowered' | 'skipped';
 
 /** One matcher call inside an assertion, with the verdict it rested on. */
 export interface MatcherVerdict {
