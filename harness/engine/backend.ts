@@ -7,6 +7,7 @@ import * as tf from '@tensorflow/tfjs';
 import '@tensorflow/tfjs-backend-wasm';
 import { registerGradientFixes } from './gradients.js';
 import { registerWasmKernels } from './kernels/register.js';
+import { installWebgpuBackend } from './webgpu/device.js';
 
 export const BACKEND_NAMES = ['tensorflow', 'webgpu', 'wasm', 'cpu'] as const;
 export type BackendName = (typeof BACKEND_NAMES)[number];
@@ -58,16 +59,11 @@ async function loadTensorflowBackend(): Promise<string> {
 }
 
 async function loadWebgpuBackend(): Promise<string> {
-  const dawn = (await import('webgpu')) as { create: (flags: string[]) => unknown; globals: Record<string, unknown> };
-  Object.assign(globalThis, dawn.globals);
-  const gpu = dawn.create([]) as { requestAdapter(): Promise<unknown> };
-  Object.defineProperty(globalThis, 'navigator', { value: { gpu }, configurable: true, writable: true });
-  const adapter = await gpu.requestAdapter();
-  if (adapter === null || adapter === undefined) {
-    throw new Error('Dawn found no WebGPU adapter (needs a Vulkan driver with a real GPU; CPU lavapipe is rejected)');
-  }
-  await import('@tensorflow/tfjs-backend-webgpu');
-  return 'webgpu (Dawn) + @tensorflow/tfjs-backend-webgpu';
+  // naspoison creates the device itself (the adapter's storage-buffer and binding limits, Dawn's
+  // validation errors surfaced as exceptions) and replaces the webgpu kernels that are wrong or slow
+  // in tfjs-backend-webgpu 4.22: see harness/engine/webgpu/device.ts and register.ts.
+  const { description } = await installWebgpuBackend();
+  return `webgpu (Dawn: ${description}) + @tensorflow/tfjs-backend-webgpu + naspoison kernels`;
 }
 
 async function loadBackend(name: BackendName): Promise<string> {
