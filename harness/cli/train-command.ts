@@ -74,7 +74,7 @@ export async function trainCommand(argv: string[]): Promise<number> {
   log(`  network C=${tier.evaluation.network.channels}, ${tier.evaluation.network.cellsPerStage} cell(s)/stage; recipe ${recipe.name}, ${recipe.epochs} epochs, batch ${recipe.batchSize}; backend ${backend.name}; seed ${seed}`);
   const progress = new Progress(recipe.epochs, '  epoch');
   try {
-    const result = evaluateGenotype(genotype, data, { recipe, network: tier.evaluation.network }, {
+    const result = await evaluateGenotype(genotype, data, { recipe, network: tier.evaluation.network }, {
       seed,
       backend: backend.name,
       ...(cache ? { cache: cache.cache } : {}),

@@ -9,6 +9,7 @@ import type { Rng } from './rng.js';
 import { BATCH_NORM_GRAD, BATCH_NORM_TRAIN } from './kernels/batch-norm.js';
 import { CONV2D_BACKPROP_FILTER_FLIPPED, FLIPPED_FILTER, flippedConvFits } from './kernels/conv2d-backprop-filter.js';
 import { convGeometry } from './kernels/conv-geometry.js';
+import { RUNNING_STATS, hasKernel } from './kernels/optimizer-updates.js';
 
 /** Whether a forward pass trains (batch statistics, running-stat updates, dropout) or evaluates. */
 export interface ForwardContext {
@@ -159,15 +160,6 @@ export interface BatchNormOptions {
 }
 
 /**
- * True where reading a small tensor back to JS is a cheap copy (wasm, cpu) rather than a device
- * sync (webgpu, tensorflow): there, batch-norm running statistics are kept in JS.
- */
-function hostMemoryBackend(): boolean {
-  const name = tf.getBackend();
-  return name === 'wasm' || name === 'cpu';
-}
-
-/**
  * Batch norm over N, H, W. Training: batch statistics (biased variance for normalising, unbiased
  * for the running estimate, as PyTorch), scale and shift applied inside one custom-gradient op whose
  * closed-form backward gives dx, dγ and dβ from two channel reductions (differentiating the
@@ -184,29 +176,23 @@ export function batchNormLayer(
   const beta = affine ? store.filled('bn_beta', [channels], 0, true) : store.filled('bn_beta', [channels], 0, false);
   const runningMean = store.filled('bn_mean', [channels], 0, false);
   const runningVar = store.filled('bn_var', [channels], 1, false);
-  // Host copies of the running statistics (see hostMemoryBackend); written back before evaluation.
-  let host: { mean: Float32Array; variance: Float32Array; dirty: boolean } | undefined;
-
-  /** Host update from the batch statistics: m[offset + c] means, v[offset + c] biased variances. */
-  const updateRunningOnHost = (m: ArrayLike<number>, mOffset: number, v: ArrayLike<number>, vOffset: number, count: number): void => {
-    const correction = count > 1 ? count / (count - 1) : 1;
-    host ??= { mean: Float32Array.from(runningMean.dataSync()), variance: Float32Array.from(runningVar.dataSync()), dirty: false };
-    for (let c = 0; c < channels; c++) {
-      host.mean[c] = (1 - momentum) * host.mean[c]! + momentum * m[mOffset + c]!;
-      host.variance[c] = (1 - momentum) * host.variance[c]! + momentum * v[vOffset + c]! * correction;
-    }
-    host.dirty = true;
-  };
-
-  const updateRunning = (mean: tf.Tensor1D, variance: tf.Tensor1D, count: number): void => {
-    const correction = count > 1 ? count / (count - 1) : 1;
-    if (hostMemoryBackend()) {
-      updateRunningOnHost(mean.dataSync(), 0, variance.dataSync(), 0, count);
+  /**
+   * Running statistics from the batch statistics (rows 0 and 1 of `stats`: mean, biased variance),
+   * kept on the backend: one kernel on wasm and cpu, tensor ops elsewhere. Never read by the host.
+   */
+  const updateRunning = (stats: tf.Tensor2D, count: number): void => {
+    if (hasKernel(RUNNING_STATS, tf.getBackend())) {
+      const [mean, variance] = tf.engine().runKernel(RUNNING_STATS, { mean: runningMean, variance: runningVar, stats }, { momentum, count }) as tf.Tensor[];
+      runningMean.assign(mean!);
+      runningVar.assign(variance!);
+      tf.dispose([mean!, variance!]);
       return;
     }
+    const correction = count > 1 ? count / (count - 1) : 1;
     tf.tidy(() => {
-      runningMean.assign(tf.add(tf.mul(runningMean, 1 - momentum), tf.mul(mean, momentum)));
-      runningVar.assign(tf.add(tf.mul(runningVar, 1 - momentum), tf.mul(variance, momentum * correction)));
+      const [mean, variance] = tf.unstack(tf.slice(stats, [0, 0], [2, channels]));
+      runningMean.assign(tf.add(tf.mul(runningMean, 1 - momentum), tf.mul(mean!, momentum)));
+      runningVar.assign(tf.add(tf.mul(runningVar, 1 - momentum), tf.mul(variance!, momentum * correction)));
     });
   };
 
@@ -216,7 +202,7 @@ export function batchNormLayer(
     const variance = channelMean(tf.square(centred) as tf.Tensor4D);
     const inv = tf.rsqrt(tf.add(variance, epsilon));
     const scale = tf.mul(inv, g);
-    updateRunning(mean, variance, x.size / channels);
+    updateRunning(tf.stack([mean, variance]) as tf.Tensor2D, x.size / channels);
     // x and γ are saved too (zero-copy on wasm) for second-order derivatives, see gradFunc.
     save([centred, inv, scale, x, g]);
     return {
@@ -262,8 +248,7 @@ export function batchNormLayer(
   // backward instead of ~45; a recorded backward pass (second order) takes differentiableGrad.
   const normaliseFused = tf.customGrad(((x: tf.Tensor4D, g: tf.Tensor1D, b: tf.Tensor1D, save: (tensors: tf.Tensor[]) => void) => {
     const [value, stats] = tf.engine().runKernel(BATCH_NORM_TRAIN, { x, gamma: g, beta: b }, { epsilon }) as [tf.Tensor4D, tf.Tensor2D];
-    const s = stats.dataSync();
-    updateRunningOnHost(s, 0, s, channels, x.size / channels);
+    updateRunning(stats, x.size / channels);
     save([x, stats, g]);
     return {
       value,
@@ -277,12 +262,6 @@ export function batchNormLayer(
 
   return (x, ctx) => {
     if (ctx.training) return (tf.getBackend() === 'wasm' ? normaliseFused(x, gamma, beta) : normalise(x, gamma, beta)) as tf.Tensor4D;
-    if (host?.dirty) {
-      // Copies: the cpu backend would otherwise alias the host arrays.
-      runningMean.assign(tf.tensor1d(host.mean.slice()));
-      runningVar.assign(tf.tensor1d(host.variance.slice()));
-      host.dirty = false;
-    }
     return tf.batchNorm(x, runningMean as tf.Tensor1D, runningVar as tf.Tensor1D, beta as tf.Tensor1D, gamma as tf.Tensor1D, epsilon);
   };
 }

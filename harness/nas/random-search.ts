@@ -42,18 +42,19 @@ export function baselineSamples(count: number): Array<{ genotype: Nb201Genotype;
  * Degenerate cells (output independent of the input) are excluded: no NAS method returns one and
  * they would only pull the baseline towards chance.
  */
-export function randomBaseline(
+export async function randomBaseline(
   samples: number,
   data: DatasetPair,
   protocol: EvaluationProtocol,
   options: Omit<EvaluateOptions, 'seed'> & { onSample?: (i: number, evaluation: GenotypeEvaluation) => void },
-): RandomBaseline {
+): Promise<RandomBaseline> {
   const { onSample, ...evaluateOptions } = options;
-  const evaluations = baselineSamples(samples).map(({ genotype, seed }, i) => {
-    const evaluation = evaluateGenotype(genotype, data, protocol, { ...evaluateOptions, seed });
+  const evaluations: GenotypeEvaluation[] = [];
+  for (const [i, { genotype, seed }] of baselineSamples(samples).entries()) {
+    const evaluation = await evaluateGenotype(genotype, data, protocol, { ...evaluateOptions, seed });
     onSample?.(i, evaluation);
-    return evaluation;
-  });
+    evaluations.push(evaluation);
+  }
   const accs = evaluations.map((e) => e.accuracy);
   const mean = accs.reduce((a, b) => a + b, 0) / accs.length;
   const sd = accs.length > 1 ? Math.sqrt(accs.reduce((a, b) => a + (b - mean) ** 2, 0) / (accs.length - 1)) : 0;

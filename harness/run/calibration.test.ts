@@ -67,13 +67,13 @@ describe('calibrateTier (tiny tier, k = 2)', () => {
     expect(c.durationMs).toBeGreaterThanOrEqual(0);
   });
 
-  test('the random accuracies are the evaluations a run uses (shared through the evaluation cache)', () => {
+  test('the random accuracies are the evaluations a run uses (shared through the evaluation cache)', async () => {
     const cache = evaluationCacheOf(run.store);
-    baselineSamples(run.tier.randomBaseline.samples).forEach(({ genotype, seed }, i) => {
-      const e = evaluateGenotype(genotype, run.data, run.protocol, { seed, backend: run.backend.name, cache });
+    for (const [i, { genotype, seed }] of baselineSamples(run.tier.randomBaseline.samples).entries()) {
+      const e = await evaluateGenotype(genotype, run.data, run.protocol, { seed, backend: run.backend.name, cache });
       expect(e.cached).toBe(true);
       expect(e.accuracy).toBe(first.calibration.random.accuracies[i]);
-    });
+    }
   });
 
   test('a second call is served from the store and trains nothing; a recompute trains nothing either', async () => {

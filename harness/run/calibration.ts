@@ -201,14 +201,15 @@ export async function calibrateTier(run: PreparedRun, options: CalibrateOptions 
   }
   // Everything is cached now when workers trained it; otherwise train here, in plan order.
   let trainedHere = 0;
-  const evaluations: GenotypeEvaluation[] = plan.map((p) => {
-    const e = evaluateGenotype(p.genotype, data, protocol, { seed: p.seed, backend, cache });
+  const evaluations: GenotypeEvaluation[] = [];
+  for (const p of plan) {
+    const e = await evaluateGenotype(p.genotype, data, protocol, { seed: p.seed, backend, cache });
     if (!e.cached) {
       trainedHere++;
       report(p.label, e.accuracy);
     }
-    return e;
-  });
+    evaluations.push(e);
+  }
   const trained = workers > 1 ? total + trainedHere : trainedHere;
 
   const R = baseline.length;

@@ -122,7 +122,7 @@ export async function createRunContext(options: RunContextOptions = {}): Promise
       if (message.type === 'evaluation-done') log(`random baseline ${++done}/${missing.length}: ${message.accuracy.toFixed(2)}% · ${elapsed()}`);
     });
   }
-  const baseline = randomBaseline(tier.randomBaseline.samples, data, protocol, {
+  const baseline = await randomBaseline(tier.randomBaseline.samples, data, protocol, {
     backend: backend.name,
     cache,
     onSample: (i, e) => {

@@ -28,7 +28,7 @@ try {
     const run = await prepareRun({ ...work.options, quiet: true, log });
     const cache = evaluationCacheOf(run.store);
     for (const job of work.jobs) {
-      const e = evaluateGenotype(genotypeFromString(job.genotype), run.data, run.protocol, { seed: job.seed, backend: run.backend.name, cache });
+      const e = await evaluateGenotype(genotypeFromString(job.genotype), run.data, run.protocol, { seed: job.seed, backend: run.backend.name, cache });
       emit({ type: 'evaluation-done', index: job.index, accuracy: e.accuracy, cached: e.cached });
     }
     run.store.close();

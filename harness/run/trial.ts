@@ -125,7 +125,7 @@ export async function runTrial(plan: TrialPlan, ctx: RunContext): Promise<{ reco
       log: (m) => ctx.log(`    ${m}`),
       panel: ctx.baseline.evaluations.map((e) => genotypeFromString(e.genotype)),
     });
-    const evaluation = evaluateGenotype(outcome.genotype, ctx.data, ctx.protocol, {
+    const evaluation = await evaluateGenotype(outcome.genotype, ctx.data, ctx.protocol, {
       seed: deriveSeed(seed, 'retrain'),
       backend: ctx.backend.name,
       cache: evaluationCacheOf(ctx.store),

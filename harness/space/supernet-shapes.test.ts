@@ -16,7 +16,7 @@ beforeAll(async () => {
 });
 
 describe('supernet', () => {
-  test('forward gives [N, classes] logits; gradients reach every weight and every α with their shapes', () => {
+  test('forward gives [N, classes] logits; gradients reach every weight and every α with their shapes', async () => {
     const net = buildSupernet(config, new Rng(1));
     const x = tf.randomNormal([3, 12, 12, 3], 0, 1, 'float32', 2) as tf.Tensor4D;
     const y = tf.oneHot(tf.tensor1d([0, 3, 6], 'int32'), 7) as tf.Tensor2D;
@@ -32,12 +32,12 @@ describe('supernet', () => {
     }
     expect(net.archParameters()).toHaveLength(6);
     for (const a of net.archParameters()) expect(a.shape).toEqual([5]);
-    expect(net.edgeWeights().every((w) => Math.abs(w.reduce((s, x) => s + x, 0) - 1) < 1e-5)).toBe(true);
+    expect((await net.edgeWeights()).every((w) => Math.abs(w.reduce((s, x) => s + x, 0) - 1) < 1e-5)).toBe(true);
     tf.dispose([x, y, logits, value, ...Object.values(grads)]);
     net.dispose();
   });
 
-  test('dropped ops shrink α; an edge left with one op is fixed (no α)', () => {
+  test('dropped ops shrink α; an edge left with one op is fixed (no α)', async () => {
     const edgeOps: Nb201Op[][] = [
       ['nor_conv_3x3'],
       ['skip_connect', 'avg_pool_3x3'],
@@ -51,7 +51,7 @@ describe('supernet', () => {
     const x = tf.randomNormal([2, 8, 8, 3], 0, 1, 'float32', 3) as tf.Tensor4D;
     const logits = tf.tidy(() => net.forward(x, { training: true }));
     expect(logits.shape).toEqual([2, 7]);
-    const derived = net.derive();
+    const derived = await net.derive();
     expect(derived[0]).toBe('nor_conv_3x3');
     expect(derived[4]).toBe('avg_pool_3x3');
     expect(edgeOps[1]).toContain(derived[1]);
@@ -59,11 +59,11 @@ describe('supernet', () => {
     net.dispose();
   });
 
-  test('fixing α to favour one op per edge derives that genotype', () => {
+  test('fixing α to favour one op per edge derives that genotype', async () => {
     const target = genotypeFromString('|nor_conv_3x3~0|+|skip_connect~0|avg_pool_3x3~1|+|nor_conv_1x1~0|none~1|nor_conv_3x3~2|');
     const initialAlphas = target.map((op) => NB201_OPS.map((o) => (o === op ? 3 : 0)));
     const net = buildSupernet({ ...config, initialAlphas }, new Rng(4));
-    expect(genotypeToString(net.derive())).toBe(genotypeToString(target));
+    expect(genotypeToString(await net.derive())).toBe(genotypeToString(target));
     net.dispose();
   });
 

@@ -28,12 +28,12 @@ export interface Supernet extends Network {
   readonly edgeOps: ReadonlyArray<readonly Nb201Op[]>;
   /** Trainable α variables (for the architecture optimiser). */
   archParameters(): tf.Variable[];
-  /** softmax(α) per edge, as plain numbers. */
-  edgeWeights(): number[][];
+  /** softmax(α) per edge, as plain numbers (read asynchronously: webgpu cannot read synchronously). */
+  edgeWeights(): Promise<number[][]>;
   /** Dropout rate applied after skip-connect in training mode (P-DARTS). */
   skipDropout: number;
   /** The genotype of the strongest op per edge (ties: first in NB201_OPS order). */
-  derive(exclude?: readonly Nb201Op[]): Nb201Genotype;
+  derive(exclude?: readonly Nb201Op[]): Promise<Nb201Genotype>;
 }
 
 function validateEdgeOps(edgeOps: ReadonlyArray<readonly Nb201Op[]>): void {
@@ -103,8 +103,18 @@ export function buildSupernet(config: SupernetConfig, rng: Rng): Supernet {
     return body(x, ctx);
   };
 
-  const edgeWeights = (): number[][] =>
-    alphas.map((a, e) => (a ? Array.from(tf.tidy(() => tf.softmax(a)).dataSync()) : edgeOps[e]!.map(() => 1)));
+  const edgeWeights = async (): Promise<number[][]> =>
+    Promise.all(
+      alphas.map(async (a, e) => {
+        if (!a) return edgeOps[e]!.map(() => 1);
+        const p = tf.softmax(a);
+        try {
+          return Array.from(await p.data());
+        } finally {
+          p.dispose();
+        }
+      }),
+    );
 
   return {
     params,
@@ -120,8 +130,8 @@ export function buildSupernet(config: SupernetConfig, rng: Rng): Supernet {
     },
     archParameters: () => alphas.filter((a): a is tf.Variable => a !== undefined),
     edgeWeights,
-    derive(exclude: readonly Nb201Op[] = []) {
-      const weights = edgeWeights();
+    async derive(exclude: readonly Nb201Op[] = []) {
+      const weights = await edgeWeights();
       return makeGenotype(
         edgeOps.map((ops, e) => {
           let best: Nb201Op | undefined;

@@ -66,12 +66,12 @@ export function evaluationKey(genotype: Nb201Genotype, data: DatasetPair, protoc
 }
 
 /** Trains and tests `genotype` on `data` (or returns the cached result). */
-export function evaluateGenotype(
+export async function evaluateGenotype(
   genotype: Nb201Genotype,
   data: DatasetPair,
   protocol: EvaluationProtocol,
   options: EvaluateOptions,
-): GenotypeEvaluation {
+): Promise<GenotypeEvaluation> {
   const key = evaluationKey(genotype, data, protocol, options.seed, options.backend);
   const name = genotypeToString(genotype);
   const hit = options.cache?.get(key);
@@ -97,11 +97,11 @@ export function evaluateGenotype(
       new Rng(deriveSeed(options.seed, 'weights')),
     );
     try {
-      const trained = trainModel(network, data.train, protocol.recipe, {
+      const trained = await trainModel(network, data.train, protocol.recipe, {
         seed: deriveSeed(options.seed, 'training'),
         ...(options.onEpoch ? { onEpoch: options.onEpoch } : {}),
       });
-      const tested = evaluateModel(network, data.test, protocol.recipe.evalBatchSize);
+      const tested = await evaluateModel(network, data.test, protocol.recipe.evalBatchSize);
       result = {
         ...described,
         accuracy: 100 * tested.accuracy,

@@ -1,14 +1,14 @@
 /**
- * SGD with momentum / Nesterov and coupled weight decay, PyTorch semantics:
- * g ← s·g + wd·w (s: gradient-clipping scale); b ← m·b + g (b₀ = g); step = nesterov ? g + m·b : b;
- * w ← w − lr·step.
+ * SGD with momentum / Nesterov, coupled weight decay and global-norm gradient clipping, PyTorch
+ * semantics: g ← s·g + wd·w (s: clip_grad_norm_'s factor); b ← m·b + g (b₀ = g);
+ * step = nesterov ? g + m·b : b; w ← w − lr·step.
  *
- * On backends whose memory is host memory (wasm, cpu) the update runs in one JS loop per variable,
- * with momentum buffers in JS: ~7 kernel launches per variable fewer (≈300 per NB201 step). On
- * device backends (webgpu, tensorflow) it runs as tensor ops, so nothing is read back.
+ * Weights and momentum buffers never leave the backend: on wasm and cpu the whole update (clipping
+ * included) is one multi-tensor kernel (engine/kernels/optimizer-updates.ts); on other backends it
+ * runs as tensor ops. Nothing is read back to the host.
  */
 import * as tf from '@tensorflow/tfjs';
-import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
+import { SGD_UPDATE, hasKernel, type SgdUpdateAttrs } from '../engine/kernels/optimizer-updates.js';
 
 export interface SgdOptions {
   momentum: number;
@@ -16,76 +16,56 @@ export interface SgdOptions {
   weightDecay: number;
 }
 
-function onHost(): boolean {
-  const name = tf.getBackend();
-  return name === 'wasm' || name === 'cpu';
-}
-
-/**
- * A float32 tensor's values for reading: on wasm a view of the heap (no copy, no engine readSync;
- * valid until the next allocation), elsewhere dataSync.
- */
-function readValues(t: tf.Tensor): Float32Array {
-  if (t.dtype === 'float32' && tf.getBackend() === 'wasm') return (tf.backend() as unknown as BackendWasm).typedArrayFromHeap(t) as Float32Array;
-  return t.dataSync() as Float32Array;
-}
-
 export class Sgd {
-  private readonly hostBuffers = new Map<tf.Variable, Float32Array>();
-  private readonly deviceBuffers = new Map<tf.Variable, tf.Variable>();
+  private readonly buffers = new Map<tf.Variable, tf.Variable>();
 
   constructor(private readonly options: SgdOptions) {}
 
   /**
-   * Applies one update. `grads` maps each variable to its gradient; `gradScale` multiplies every
-   * gradient first (see {@link globalGradientScale}).
+   * Applies one update. `grads` maps each variable to its gradient (variables without one are left
+   * alone); with `maxGradNorm` > 0 the gradients are first scaled so that their global L2 norm is at
+   * most that (PyTorch clip_grad_norm_: maxNorm / (norm + 1e-6) when the norm exceeds it).
    */
-  step(variables: readonly tf.Variable[], grads: ReadonlyMap<tf.Variable, tf.Tensor>, learningRate: number, gradScale = 1): void {
-    if (onHost()) this.stepOnHost(variables, grads, learningRate, gradScale);
-    else this.stepOnDevice(variables, grads, learningRate, gradScale);
+  step(variables: readonly tf.Variable[], grads: ReadonlyMap<tf.Variable, tf.Tensor>, learningRate: number, maxGradNorm = 0): void {
+    const updated = variables.filter((v) => grads.has(v));
+    if (updated.length === 0) return;
+    if (hasKernel(SGD_UPDATE, tf.getBackend())) this.stepFused(updated, grads, learningRate, maxGradNorm);
+    else this.stepComposite(updated, grads, learningRate, maxGradNorm);
   }
 
-  private stepOnHost(variables: readonly tf.Variable[], grads: ReadonlyMap<tf.Variable, tf.Tensor>, lr: number, scale: number): void {
+  private stepFused(variables: readonly tf.Variable[], grads: ReadonlyMap<tf.Variable, tf.Tensor>, learningRate: number, maxNorm: number): void {
     const { momentum, nesterov, weightDecay } = this.options;
-    for (const v of variables) {
-      const grad = grads.get(v);
-      if (grad === undefined) continue;
-      // Both views are read before the new tensor is allocated (which may move the wasm heap).
-      const w = readValues(v);
-      const g = readValues(grad);
-      const next = new Float32Array(w.length);
-      let buffer = this.hostBuffers.get(v);
-      const first = buffer === undefined;
-      if (buffer === undefined) {
-        buffer = new Float32Array(w.length);
-        this.hostBuffers.set(v, buffer);
-      }
-      for (let i = 0; i < w.length; i++) {
-        let d = scale * g[i]! + weightDecay * w[i]!;
-        if (momentum > 0) {
-          const b = first ? d : momentum * buffer[i]! + d;
-          buffer[i] = b;
-          d = nesterov ? d + momentum * b : b;
-        }
-        next[i] = w[i]! - lr * d;
-      }
-      v.assign(tf.tensor(next, v.shape));
+    const first = momentum > 0 && !this.buffers.has(variables[0]!);
+    if (momentum > 0 && variables.some((v) => this.buffers.has(v) === first)) {
+      throw new Error('sgd: some variables have momentum buffers and some not; step them with separate optimisers');
     }
+    const n = variables.length;
+    const inputs = [...variables, ...variables.map((v) => grads.get(v)!), ...(momentum > 0 && !first ? variables.map((v) => this.buffers.get(v)!) : [])];
+    const attrs: SgdUpdateAttrs = { count: n, learningRate, momentum, nesterov, weightDecay, first, maxNorm };
+    const outputs = tf.engine().runKernel(SGD_UPDATE, inputs as unknown as tf.NamedTensorMap, attrs as unknown as tf.NamedAttrMap) as tf.Tensor[];
+    variables.forEach((v, k) => {
+      v.assign(outputs[k]!);
+      if (momentum === 0) return;
+      const buffer = outputs[n + k]!;
+      if (first) this.buffers.set(v, tf.variable(buffer, false));
+      else this.buffers.get(v)!.assign(buffer);
+    });
+    tf.dispose(outputs);
   }
 
-  private stepOnDevice(variables: readonly tf.Variable[], grads: ReadonlyMap<tf.Variable, tf.Tensor>, lr: number, scale: number): void {
+  private stepComposite(variables: readonly tf.Variable[], grads: ReadonlyMap<tf.Variable, tf.Tensor>, lr: number, maxNorm: number): void {
     const { momentum, nesterov, weightDecay } = this.options;
     tf.tidy(() => {
+      const scale = maxNorm > 0 ? clipFactor([...variables].map((v) => grads.get(v)!), maxNorm) : undefined;
       for (const v of variables) {
-        const grad = grads.get(v);
-        if (grad === undefined) continue;
-        let g: tf.Tensor = scale === 1 ? grad : tf.mul(grad, scale);
+        const grad = grads.get(v)!;
+        let g: tf.Tensor = scale === undefined ? grad : tf.mul(grad, scale);
         if (weightDecay > 0) g = tf.add(g, tf.mul(v, weightDecay));
         if (momentum > 0) {
-          let buffer = this.deviceBuffers.get(v);
+          let buffer = this.buffers.get(v);
           if (buffer === undefined) {
             buffer = tf.variable(g, false);
-            this.deviceBuffers.set(v, buffer);
+            this.buffers.set(v, buffer);
           } else {
             buffer.assign(tf.add(tf.mul(buffer, momentum), g));
           }
@@ -97,26 +77,13 @@ export class Sgd {
   }
 
   dispose(): void {
-    for (const b of this.deviceBuffers.values()) b.dispose();
-    this.deviceBuffers.clear();
-    this.hostBuffers.clear();
+    for (const b of this.buffers.values()) b.dispose();
+    this.buffers.clear();
   }
 }
 
-/**
- * The factor that brings the global L2 norm of `grads` down to `maxNorm` (PyTorch
- * clip_grad_norm_: maxNorm / (norm + 1e-6) when norm exceeds it, else 1), and the norm itself.
- */
-export function globalGradientScale(grads: Iterable<tf.Tensor>, maxNorm: number): { scale: number; norm: number } {
-  let sumSquares = 0;
-  if (onHost()) {
-    for (const g of grads) {
-      const values = readValues(g);
-      for (let i = 0; i < values.length; i++) sumSquares += values[i]! * values[i]!;
-    }
-  } else {
-    sumSquares = tf.tidy(() => tf.addN([...grads].map((g) => tf.sum(tf.square(g)))).dataSync()[0]!);
-  }
-  const norm = Math.sqrt(sumSquares);
-  return { scale: maxNorm > 0 && norm > maxNorm ? maxNorm / (norm + 1e-6) : 1, norm };
+/** clip_grad_norm_'s factor as a device scalar: maxNorm / (‖g‖ + 1e-6) where ‖g‖ > maxNorm, else 1. */
+function clipFactor(grads: readonly tf.Tensor[], maxNorm: number): tf.Scalar {
+  const norm = tf.sqrt(tf.addN(grads.map((g) => tf.sum(tf.square(g)))));
+  return tf.where(tf.greater(norm, maxNorm), tf.div(maxNorm, tf.add(norm, 1e-6)), tf.onesLike(norm)) as tf.Scalar;
 }

@@ -14,12 +14,12 @@ const genotype = genotypeFromString('|nor_conv_3x3~0|+|skip_connect~0|avg_pool_3
 const recipe = nb201Recipe(2, { batchSize: 32, learningRate: 0.05, evalBatchSize: 50 });
 const macro = { channels: 4, cellsPerStage: 1, inputChannels: 1, numClasses: 4 };
 
-function trainOnce(seed: number, trainN = data.train.n): { loss: number; accuracy: number; weights: number[] } {
+async function trainOnce(seed: number, trainN = data.train.n): Promise<{ loss: number; accuracy: number; weights: number[] }> {
   const net = buildNetwork(genotype, macro, new Rng(seed));
   try {
-    const trained = trainModel(net, takeIndices(data.train, Array.from({ length: trainN }, (_, i) => i)), recipe, { seed });
-    const tested = evaluateModel(net, data.test, recipe.evalBatchSize);
-    return { loss: trained.finalLoss, accuracy: tested.accuracy, weights: Array.from(net.params.weights[0]!.dataSync()) };
+    const trained = await trainModel(net, takeIndices(data.train, Array.from({ length: trainN }, (_, i) => i)), recipe, { seed });
+    const tested = await evaluateModel(net, data.test, recipe.evalBatchSize);
+    return { loss: trained.finalLoss, accuracy: tested.accuracy, weights: Array.from(await net.params.weights[0]!.data()) };
   } finally {
     net.dispose();
   }
@@ -34,16 +34,16 @@ describe.each([
     await initBackend(backend);
   });
 
-  test('same seed → identical loss, accuracy and weights', () => {
-    const a = trainOnce(3, trainN);
-    const b = trainOnce(3, trainN);
+  test('same seed → identical loss, accuracy and weights', async () => {
+    const a = await trainOnce(3, trainN);
+    const b = await trainOnce(3, trainN);
     expect(b.loss).toBe(a.loss);
     expect(b.accuracy).toBe(a.accuracy);
     expect(b.weights).toEqual(a.weights);
   });
 
-  test('a different seed gives different weights', () => {
-    expect(trainOnce(4, trainN).weights).not.toEqual(trainOnce(3, trainN).weights);
+  test('a different seed gives different weights', async () => {
+    expect((await trainOnce(4, trainN)).weights).not.toEqual((await trainOnce(3, trainN)).weights);
   });
 
 });
@@ -54,9 +54,9 @@ describe('training learns', () => {
     const big = syntheticPair({ trainN: 320, testN: 80, seed: 6, height: 8, width: 8, channels: 1, numClasses: 4 });
     const net = buildNetwork(genotype, macro, new Rng(9));
     try {
-      const before = evaluateModel(net, big.test, 80).accuracy;
-      const trained = trainModel(net, big.train, nb201Recipe(8, { batchSize: 32, learningRate: 0.05 }), { seed: 9 });
-      const after = evaluateModel(net, big.test, 80).accuracy;
+      const before = (await evaluateModel(net, big.test, 80)).accuracy;
+      const trained = await trainModel(net, big.train, nb201Recipe(8, { batchSize: 32, learningRate: 0.05 }), { seed: 9 });
+      const after = (await evaluateModel(net, big.test, 80)).accuracy;
       expect(trained.finalLoss).toBeLessThan(Math.log(4) * 0.7);
       expect(after).toBeGreaterThan(Math.max(before, 0.6));
     } finally {
@@ -70,13 +70,13 @@ describe('evaluateGenotype', () => {
     await initBackend('wasm');
   });
 
-  test('isomorphic genotypes are trained as the same class representative: equal results', () => {
+  test('isomorphic genotypes are trained as the same class representative: equal results', async () => {
     // Nodes 1 and 2 swapped: the same computation.
     const a = genotypeFromString('|nor_conv_3x3~0|+|nor_conv_1x1~0|none~1|+|none~0|nor_conv_3x3~1|nor_conv_1x1~2|');
     const b = genotypeFromString('|nor_conv_1x1~0|+|nor_conv_3x3~0|none~1|+|none~0|nor_conv_1x1~1|nor_conv_3x3~2|');
     const protocol = { recipe: nb201Recipe(1, { batchSize: 32 }), network: { channels: 4, cellsPerStage: 1 } };
-    const ea = evaluateGenotype(a, data, protocol, { seed: 1, backend: 'wasm' });
-    const eb = evaluateGenotype(b, data, protocol, { seed: 1, backend: 'wasm' });
+    const ea = await evaluateGenotype(a, data, protocol, { seed: 1, backend: 'wasm' });
+    const eb = await evaluateGenotype(b, data, protocol, { seed: 1, backend: 'wasm' });
     expect(ea.canonical).toBe(eb.canonical);
     expect(ea.trainedGenotype).toBe(eb.trainedGenotype);
     expect(eb.accuracy).toBe(ea.accuracy);

@@ -20,30 +20,13 @@ import { genotypeToString, type Nb201Genotype } from '../../space/genotype.js';
 import { buildNetwork } from '../../space/network.js';
 import { batchRanges, gatherBatch } from '../../train/batches.js';
 import { nb201Recipe, type TrainingRecipe } from '../../train/recipe.js';
-import { trainModel, type Trainable } from '../../train/trainer.js';
+import { evaluateModel, trainModel } from '../../train/trainer.js';
 import type { SearchContext, SearchOutcome } from '../types.js';
 import type { EarlyStoppingSettings } from './settings.js';
 
 /** The brief-training recipe of the candidates. */
 function recipeOf(settings: EarlyStoppingSettings): TrainingRecipe {
   return nb201Recipe(settings.epochs, { name: 'early-stopping', batchSize: settings.batchSize, learningRate: settings.learningRate });
-}
-
-/** Fraction of `data` whose (possibly poisoned) label the model predicts, read asynchronously. */
-async function accuracyOn(model: Trainable, data: ImageDataset, batchSize: number): Promise<number> {
-  const all = new Int32Array(data.n).map((_, i) => i);
-  let correct = 0;
-  for (const [start, end] of batchRanges(data.n, batchSize, 1)) {
-    const batch = gatherBatch(data, all, start, end);
-    const predicted = tf.tidy(() => tf.argMax(model.forward(batch.x, { training: false }), 1));
-    try {
-      const values = await predicted.data();
-      for (let i = 0; i < values.length; i++) if (values[i] === batch.labels[i]) correct++;
-    } finally {
-      tf.dispose([predicted, batch.x, batch.y]);
-    }
-  }
-  return correct / data.n;
 }
 
 /**
@@ -59,8 +42,9 @@ export async function scoreCandidate(genotype: Nb201Genotype, train: ImageDatase
     new Rng(deriveSeed(seed, 'weights')),
   );
   try {
-    trainModel(network, train, recipeOf(settings), { seed: deriveSeed(seed, 'training') });
-    return 100 * (await accuracyOn(network, validation, 500));
+    await trainModel(network, train, recipeOf(settings), { seed: deriveSeed(seed, 'training') });
+    // Accuracy against the validation split's own (possibly poisoned) labels.
+    return 100 * (await evaluateModel(network, validation, 500)).accuracy;
   } finally {
     network.dispose();
   }

@@ -20,8 +20,8 @@ import { buildSupernet } from '../../space/supernet.js';
 import { Adam } from '../../train/adam.js';
 import { batchRanges, gatherBatch } from '../../train/batches.js';
 import { learningRateAt } from '../../train/recipe.js';
-import { Sgd, globalGradientScale } from '../../train/sgd.js';
-import { lossAndGradients } from '../../train/trainer.js';
+import { Sgd } from '../../train/sgd.js';
+import { LossLog, lossAndGradients } from '../../train/trainer.js';
 import type { Diagnostics, SearchContext, SearchOutcome } from '../types.js';
 import type { PdartsSettings } from './settings.js';
 
@@ -77,7 +77,7 @@ interface StageReport {
 }
 
 /** Runs P-DARTS on `context.train`. */
-export function pdartsSearch(context: SearchContext<PdartsSettings>): SearchOutcome {
+export async function pdartsSearch(context: SearchContext<PdartsSettings>): Promise<SearchOutcome> {
   const { train, settings, seed } = context;
   const started = performance.now();
   const rng = new Rng(seed).child('pdarts');
@@ -94,7 +94,7 @@ export function pdartsSearch(context: SearchContext<PdartsSettings>): SearchOutc
   const stages: StageReport[] = [];
   let totalSteps = 0;
 
-  settings.stages.forEach((stage, s) => {
+  for (const [s, stage] of settings.stages.entries()) {
     const supernet = buildSupernet(
       { channels: settings.channels, cellsPerStage: stage.cellsPerStage, inputChannels: train.channels, numClasses: train.numClasses, edgeOps, affine: false },
       new Rng(deriveSeed(seed, 'pdarts-stage', s)),
@@ -118,6 +118,9 @@ export function pdartsSearch(context: SearchContext<PdartsSettings>): SearchOutc
       evalBatchSize: 500,
     };
     const batchRng = rng.child('batches', s);
+    // Losses stay on the backend and are read once per epoch (asynchronously).
+    const trainLosses = new LossLog();
+    const valLosses = new LossLog();
     let trainLoss = 0;
     let valLoss = 0;
     let valSteps = 0;
@@ -129,18 +132,19 @@ export function pdartsSearch(context: SearchContext<PdartsSettings>): SearchOutc
         const weightOrder = batchRng.permutation(weightSet.n);
         const alphaOrder = batchRng.permutation(alphaSet.n);
         const searchesAlpha = epoch >= stage.warmupEpochs && supernet.archParameters().length > 0;
-        let epochTrain = 0;
         for (let i = 0; i < stepsPerEpoch; i++) {
           if (searchesAlpha) {
             const [a0, a1] = alphaRanges[i]!;
             const batch = gatherBatch(alphaSet, alphaOrder, a0, a1);
             try {
-              tf.tidy(() => {
-                const alphas = supernet.archParameters();
-                const { loss, grads } = lossAndGradients(supernet, alphas, batch.x, batch.y);
-                adam.apply(alphas, grads);
-                valLoss += loss;
-              });
+              valLosses.push(
+                tf.tidy(() => {
+                  const alphas = supernet.archParameters();
+                  const { loss, grads } = lossAndGradients(supernet, alphas, batch.x, batch.y);
+                  adam.apply(alphas, grads);
+                  return loss;
+                }),
+              );
             } finally {
               tf.dispose([batch.x, batch.y]);
             }
@@ -149,25 +153,34 @@ export function pdartsSearch(context: SearchContext<PdartsSettings>): SearchOutc
           const [w0, w1] = weightRanges[i]!;
           const batch = gatherBatch(weightSet, weightOrder, w0, w1);
           try {
-            tf.tidy(() => {
-              const { loss, grads } = lossAndGradients(supernet, supernet.params.weights, batch.x, batch.y);
-              if (!Number.isFinite(loss)) throw new Error(`pdarts: supernet training diverged (loss ${loss}) in stage ${s + 1}, epoch ${epoch + 1}`);
-              const { scale } = globalGradientScale(grads.values(), settings.gradientClipNorm);
-              sgd.step(supernet.params.weights, grads, learningRateAt(recipe, stageStep, stage.epochs * stepsPerEpoch), scale);
-              epochTrain += loss;
-            });
+            trainLosses.push(
+              tf.tidy(() => {
+                const { loss, grads } = lossAndGradients(supernet, supernet.params.weights, batch.x, batch.y);
+                sgd.step(supernet.params.weights, grads, learningRateAt(recipe, stageStep, stage.epochs * stepsPerEpoch), settings.gradientClipNorm);
+                return loss;
+              }),
+            );
           } finally {
             tf.dispose([batch.x, batch.y]);
           }
           stageStep++;
           totalSteps++;
         }
+        let epochTrain = 0;
+        for (const loss of await trainLosses.flush()) {
+          if (!Number.isFinite(loss)) throw new Error(`pdarts: supernet training diverged (loss ${loss}) in stage ${s + 1}, epoch ${epoch + 1}`);
+          epochTrain += loss;
+        }
+        for (const loss of await valLosses.flush()) valLoss += loss;
         trainLoss = epochTrain / stepsPerEpoch;
         context.log?.(`pdarts stage ${s + 1}/${settings.stages.length} epoch ${epoch + 1}/${stage.epochs} · supernet loss ${trainLoss.toFixed(3)}${searchesAlpha ? '' : ' (warm-up: weights only)'}`);
       }
-      weights = supernet.edgeWeights();
+      weights = await supernet.edgeWeights();
     } finally {
+      trainLosses.dispose();
+      valLosses.dispose();
       sgd.dispose();
+      adam.dispose();
       supernet.dispose();
     }
     stages.push({
@@ -184,7 +197,7 @@ export function pdartsSearch(context: SearchContext<PdartsSettings>): SearchOutc
     if (next) {
       edgeOps = pruneEdgeOps(edgeOps, weights, next.opsPerEdge);
     }
-  });
+  }
 
   const genotype = deriveWithSkipLimit(edgeOps, weights, settings.maxSkipConnects);
   const last = stages[stages.length - 1]!;
