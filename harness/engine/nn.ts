@@ -5,6 +5,7 @@
  * PyTorch peer benchmark runs the same network.
  */
 import * as tf from '@tensorflow/tfjs';
+import { deviceScalar } from './constants.js';
 import type { Rng } from './rng.js';
 import { BATCH_NORM_GRAD, BATCH_NORM_TRAIN } from './kernels/batch-norm.js';
 import { CONV2D_BACKPROP_FILTER_FLIPPED, FLIPPED_FILTER, flippedConvFits } from './kernels/conv2d-backprop-filter.js';
@@ -191,8 +192,8 @@ export function batchNormLayer(
     const correction = count > 1 ? count / (count - 1) : 1;
     tf.tidy(() => {
       const [mean, variance] = tf.unstack(tf.slice(stats, [0, 0], [2, channels]));
-      runningMean.assign(tf.add(tf.mul(runningMean, 1 - momentum), tf.mul(mean!, momentum)));
-      runningVar.assign(tf.add(tf.mul(runningVar, 1 - momentum), tf.mul(variance!, momentum * correction)));
+      runningMean.assign(tf.add(tf.mul(runningMean, deviceScalar(1 - momentum)), tf.mul(mean!, deviceScalar(momentum))));
+      runningVar.assign(tf.add(tf.mul(runningVar, deviceScalar(1 - momentum)), tf.mul(variance!, deviceScalar(momentum * correction))));
     });
   };
 
@@ -200,7 +201,7 @@ export function batchNormLayer(
     const mean = channelMean(x);
     const centred = tf.sub(x, mean);
     const variance = channelMean(tf.square(centred) as tf.Tensor4D);
-    const inv = tf.rsqrt(tf.add(variance, epsilon));
+    const inv = tf.rsqrt(tf.add(variance, deviceScalar(epsilon)));
     const scale = tf.mul(inv, g);
     updateRunning(tf.stack([mean, variance]) as tf.Tensor2D, x.size / channels);
     // x and γ are saved too (zero-copy on wasm) for second-order derivatives, see gradFunc.

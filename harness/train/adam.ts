@@ -4,6 +4,7 @@
  * (engine/kernels/optimizer-updates.ts), tensor ops elsewhere; nothing is read back.
  */
 import * as tf from '@tensorflow/tfjs';
+import { deviceScalar } from '../engine/constants.js';
 import { ADAM_UPDATE, hasKernel, type AdamUpdateAttrs } from '../engine/kernels/optimizer-updates.js';
 
 export interface AdamOptions {
@@ -52,10 +53,10 @@ export class Adam {
     tf.tidy(() => {
       updated.forEach((w, k) => {
         const { m, v } = moments[k]!;
-        const d = tf.add(grads.get(w)!, tf.mul(w, weightDecay));
-        m.assign(tf.add(tf.mul(m, beta1), tf.mul(d, 1 - beta1)));
-        v.assign(tf.add(tf.mul(v, beta2), tf.mul(tf.square(d), 1 - beta2)));
-        const denominator = tf.add(tf.sqrt(tf.div(v, correction2)), epsilon);
+        const d = tf.add(grads.get(w)!, tf.mul(w, deviceScalar(weightDecay)));
+        m.assign(tf.add(tf.mul(m, deviceScalar(beta1)), tf.mul(d, deviceScalar(1 - beta1))));
+        v.assign(tf.add(tf.mul(v, deviceScalar(beta2)), tf.mul(tf.square(d), deviceScalar(1 - beta2))));
+        const denominator = tf.add(tf.sqrt(tf.div(v, correction2)), deviceScalar(epsilon));
         w.assign(tf.sub(w, tf.div(tf.mul(tf.div(m, correction1), learningRate), denominator)));
       });
     });

@@ -8,6 +8,7 @@
  * runs as tensor ops. Nothing is read back to the host.
  */
 import * as tf from '@tensorflow/tfjs';
+import { deviceScalar } from '../engine/constants.js';
 import { SGD_UPDATE, hasKernel, type SgdUpdateAttrs } from '../engine/kernels/optimizer-updates.js';
 
 export interface SgdOptions {
@@ -60,16 +61,16 @@ export class Sgd {
       for (const v of variables) {
         const grad = grads.get(v)!;
         let g: tf.Tensor = scale === undefined ? grad : tf.mul(grad, scale);
-        if (weightDecay > 0) g = tf.add(g, tf.mul(v, weightDecay));
+        if (weightDecay > 0) g = tf.add(g, tf.mul(v, deviceScalar(weightDecay)));
         if (momentum > 0) {
           let buffer = this.buffers.get(v);
           if (buffer === undefined) {
             buffer = tf.variable(g, false);
             this.buffers.set(v, buffer);
           } else {
-            buffer.assign(tf.add(tf.mul(buffer, momentum), g));
+            buffer.assign(tf.add(tf.mul(buffer, deviceScalar(momentum)), g));
           }
-          g = nesterov ? tf.add(g, tf.mul(buffer, momentum)) : buffer;
+          g = nesterov ? tf.add(g, tf.mul(buffer, deviceScalar(momentum))) : buffer;
         }
         v.assign(tf.sub(v, tf.mul(g, lr)));
       }
@@ -85,5 +86,6 @@ export class Sgd {
 /** clip_grad_norm_'s factor as a device scalar: maxNorm / (‖g‖ + 1e-6) where ‖g‖ > maxNorm, else 1. */
 function clipFactor(grads: readonly tf.Tensor[], maxNorm: number): tf.Scalar {
   const norm = tf.sqrt(tf.addN(grads.map((g) => tf.sum(tf.square(g)))));
-  return tf.where(tf.greater(norm, maxNorm), tf.div(maxNorm, tf.add(norm, 1e-6)), tf.onesLike(norm)) as tf.Scalar;
+  const max = deviceScalar(maxNorm);
+  return tf.where(tf.greater(norm, max), tf.div(max, tf.add(norm, deviceScalar(1e-6))), tf.onesLike(norm)) as tf.Scalar;
 }
