@@ -60,13 +60,15 @@ conflict: it is reported and left unchanged in the target, the other entries are
 export const REPORT_HELP = `Usage: naspoison report [options] [run id]
 
 Renders reports/<run id>/report.md, index.html and results.json (schema-checked) from the store.
-Without a run id: the latest run that has results. Does not train anything.
+Without a run id: the latest run that has results. Does not train anything, and opens the store
+read-only (nothing is written beside it, so a store on read-only media can be reported).
 
 Options:
   --store <path>   result store (default ${DEFAULT_STORE_PATH})
   --out <dir>      report folder root (default reports)
   --title <text>   report title
-  --list           list the runs with results and exit
+  --list           list every recorded run (oldest first) with its state — finished and its exit
+                   code, running, or interrupted (killed before it recorded an end) — and exit
   -h, --help       show this help
 `;
 

@@ -248,7 +248,7 @@ describe('results from the store', () => {
     const out = join(dir, 'reports');
     expect(cli('report', '--store', path, '--out', out)).toContain(join(out, 'r1', 'report.md'));
     expect(readFileSync(join(out, 'r1', 'report.md'), 'utf8')).toContain('| pdarts | random-label-flip | 50% | none | 3 |');
-    expect(cli('report', '--store', path, '--list').trim()).toBe('r1');
+    expect(cli('report', '--store', path, '--list').trim()).toMatch(/^r1 +interrupted \(never finished; no exit code\) +tier smoke +started 2026-11-28T00:00:00\.000Z +6 trials +report$/);
     cli('leaderboard', '--store', path, '--out', join(dir, 'board'));
     expect(readFileSync(join(dir, 'board', 'leaderboard.md'), 'utf8')).toContain('random-label-flip at 50%');
     const merged = join(dir, 'merged.db');

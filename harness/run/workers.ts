@@ -5,11 +5,12 @@
  * results equal a sequential run's.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { availableParallelism, tmpdir } from 'node:os';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { availableParallelism, hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
+import { currentProcess, parseProcessIdentity, processState, type ProcessIdentity } from '../util/process.js';
 import type { RunContextOptions } from './context.js';
 import type { TrialPlan } from './trial.js';
 
@@ -32,6 +33,50 @@ export function defaultWorkerCount(): number {
 }
 
 const WORKER = fileURLToPath(new URL('./trial-worker.ts', import.meta.url));
+
+/** Name prefix of the folders that hand jobs to workers: `naspoison-workers-<owner pid>-<random>`. */
+export const WORKER_FOLDER_PREFIX = 'naspoison-workers-';
+/** The file in such a folder that names its owner (a {@link ProcessIdentity}). */
+const OWNER_FILE = 'owner.json';
+
+/** The owner of a worker folder: its owner file, else the pid in its name (a folder being created). */
+function folderOwner(dir: string, name: string): ProcessIdentity | undefined {
+  try {
+    const owner = parseProcessIdentity(JSON.parse(readFileSync(join(dir, name, OWNER_FILE), 'utf8')));
+    if (owner !== undefined) return owner;
+  } catch {
+    // no owner file yet (or a torn one): fall back to the name
+  }
+  const pid = /^naspoison-workers-(\d+)-/.exec(name)?.[1];
+  return pid === undefined ? undefined : { pid: Number(pid), host: hostname() };
+}
+
+/**
+ * Removes the worker folders in `dir` (default: the temp directory) whose owner process is gone:
+ * what a `kill -9` of a run leaves behind, since its `finally` never ran. Folders of live
+ * processes, of other hosts (a shared temp directory) and without a recorded owner are kept.
+ * Returns the removed paths.
+ */
+export function removeStaleWorkerFolders(dir: string = tmpdir()): string[] {
+  let names: string[];
+  try {
+    names = readdirSync(dir).filter((n) => n.startsWith(WORKER_FOLDER_PREFIX));
+  } catch {
+    return [];
+  }
+  const removed: string[] = [];
+  for (const name of names) {
+    const owner = folderOwner(dir, name);
+    if (owner === undefined || processState(owner) !== 'gone') continue;
+    try {
+      rmSync(join(dir, name), { recursive: true, force: true });
+      removed.push(join(dir, name));
+    } catch {
+      // another user's folder, or removed meanwhile by another run: not ours to insist on
+    }
+  }
+  return removed;
+}
 
 /** One clean evaluation (genotype string, seed) to train into the evaluation cache; `index` names it in the reply. */
 export interface EvaluationJob {
@@ -56,10 +101,14 @@ export async function runJobsInWorkers(
   workers: number,
   onMessage: (message: WorkerMessage, worker: number) => void,
 ): Promise<void> {
-  const dir = mkdtempSync(join(tmpdir(), 'naspoison-workers-'));
+  removeStaleWorkerFolders();
+  // The owner's pid in the name and its identity inside let a later run tell this folder, if a
+  // kill -9 leaves it behind, from one in use.
+  const dir = mkdtempSync(join(tmpdir(), `${WORKER_FOLDER_PREFIX}${process.pid}-`));
   const tsx = import.meta.resolve('tsx');
   const children: ChildProcess[] = [];
   try {
+    writeFileSync(join(dir, OWNER_FILE), JSON.stringify(currentProcess()));
     const jobs: readonly unknown[] = work.jobs;
     const shares = Array.from({ length: workers }, (_, w) => jobs.filter((_, i) => i % workers === w));
     await Promise.all(

@@ -21,4 +21,5 @@ export {
   type CodeVersionOptions,
   type EnvironmentField,
 } from './fingerprint.js';
+export { recordRunStart, runProcess, runState, RUN_PROCESS_NAMESPACE, type RunState } from './run-state.js';
 export { mergeStores, TRIAL_RESULT_FIELDS, type MergeConflict, type MergeCounts, type MergeReport } from './merge.js';

@@ -6,6 +6,10 @@
  * Only a file that passes is opened for writing, so a foreign or damaged file is never modified.
  * A missing file is built complete in a temporary file beside it and hard-linked into place,
  * so no process ever sees a half-initialised store, even when several create it at once.
+ *
+ * A read-only open never writes beside the store either: SQLite's read-only connection to a WAL
+ * database creates `-wal` and `-shm` files (and fails with SQLITE_CANTOPEN where it cannot, on
+ * read-only media), so without a live WAL the validated in-memory copy itself is the connection.
  */
 import Database from 'better-sqlite3';
 import { closeSync, existsSync, linkSync, mkdirSync, openSync, readFileSync, readSync, renameSync, statSync, unlinkSync } from 'node:fs';
@@ -46,8 +50,28 @@ export function openDatabase(path: string, options: OpenDatabaseOptions = {}): D
     createStoreFile(path);
   }
   inspectHeader(path);
-  probeStore(path, options.integrityCheck ?? 'quick');
-  return connect(path, readonly);
+  const check = options.integrityCheck ?? 'quick';
+  if (readonly) return openReadOnly(path, check);
+  probeStore(path, check);
+  return connect(path);
+}
+
+/**
+ * A read-only connection to a validated store: the in-memory copy of {@link openProbe} (one
+ * consistent snapshot, nothing created beside the file, works on read-only media), or, with a live
+ * WAL, a read-only file connection `{ readonly: true, fileMustExist: true }` that sees the WAL's
+ * committed transactions.
+ */
+function openReadOnly(path: string, check: IntegrityCheck): Database.Database {
+  const db = openProbe(path);
+  try {
+    validateStore(path, db, check);
+    db.pragma(`busy_timeout = ${BUSY_TIMEOUT_MS}`);
+    return db;
+  } catch (error) {
+    db.close();
+    throw error;
+  }
 }
 
 /** Checks the first 100 bytes and the file size without SQLite; throws on anything that is not an intact SQLite file. */
@@ -127,8 +151,8 @@ const IN_MEMORY_PROBE_LIMIT = 512 * 1024 * 1024;
  */
 function openProbe(path: string): Database.Database {
   try {
-    if (!hasWal(path) && statSync(path).size <= IN_MEMORY_PROBE_LIMIT) {
-      const copy = readFileSync(path);
+    const copy = hasWal(path) ? undefined : readSnapshot(path);
+    if (copy !== undefined) {
       if (copy.length >= HEADER_BYTES && copy[18] === 2 && copy[19] === 2) {
         copy[18] = 1;
         copy[19] = 1;
@@ -141,60 +165,98 @@ function openProbe(path: string): Database.Database {
     if (code === 'SQLITE_NOTADB' || code?.startsWith('SQLITE_CORRUPT')) {
       throw new StoreError(path, 'corrupt', `corrupt: SQLite cannot open it (${error instanceof Error ? error.message : String(error)})`, { cause: error });
     }
-    throw toStoreError(path, 'opening the file', error);
+    throw cannotOpenReadOnly(path, 'opening the file', error);
   }
+}
+
+/**
+ * The file's bytes, read whole when it is small enough; undefined when it is larger than
+ * {@link IN_MEMORY_PROBE_LIMIT} or kept changing while read (a writer checkpointing into it).
+ */
+function readSnapshot(path: string): Buffer | undefined {
+  for (let attempt = 0; attempt < 3; attempt++) {
+    const before = statSync(path);
+    if (before.size > IN_MEMORY_PROBE_LIMIT) return undefined;
+    const bytes = readFileSync(path);
+    const after = statSync(path);
+    // A checkpoint that lands mid-read would give a torn copy: read again until the file held still.
+    if (after.mtimeMs === before.mtimeMs && after.size === before.size && after.ino === before.ino && bytes.length === after.size && !hasWal(path)) return bytes;
+  }
+  return undefined;
+}
+
+/**
+ * SQLITE_CANTOPEN from a read-only connection means SQLite could not create the `-shm` index of a
+ * live WAL beside the store (a folder it may not write to); say so, and what to do, instead of
+ * SQLite's "unable to open database file".
+ */
+function cannotOpenReadOnly(path: string, operation: string, error: unknown): StoreError {
+  if (sqliteCode(error)?.startsWith('SQLITE_CANTOPEN') && existsSync(`${path}-wal`) && !existsSync(`${path}-shm`)) {
+    return new StoreError(
+      path,
+      'io',
+      `cannot open read-only: the store has a write-ahead log (${basename(path)}-wal) that was never checkpointed, and SQLite cannot create its index (${basename(path)}-shm) in a folder it may not write to (read-only media?); copy the store together with its -wal file to writable storage, or open it once for writing where it lies`,
+      { cause: error },
+    );
+  }
+  return toStoreError(path, operation, error);
 }
 
 /** Validates an existing file through a connection that cannot modify it (see {@link openProbe}). */
 function probeStore(path: string, check: IntegrityCheck): void {
   const db = openProbe(path);
   try {
-    let appId: number;
-    let tables: string[];
-    try {
-      appId = db.pragma('application_id', { simple: true }) as number;
-      tables = (db.prepare(`SELECT name FROM sqlite_schema WHERE type = 'table' ORDER BY name`).all() as { name: string }[]).map((r) => r.name);
-    } catch (error) {
-      const code = sqliteCode(error);
-      if (code === 'SQLITE_NOTADB' || code?.startsWith('SQLITE_CORRUPT')) {
-        throw new StoreError(path, 'corrupt', `corrupt: SQLite cannot read the schema (${error instanceof Error ? error.message : String(error)})`, { cause: error });
-      }
-      throw toStoreError(path, 'reading the schema', error);
-    }
-    const tableList = tables.length > 0 ? tables.slice(0, 8).join(', ') + (tables.length > 8 ? ', …' : '') : 'none';
-    if (appId !== APPLICATION_ID) {
-      throw new StoreError(
-        path,
-        'not-a-store',
-        `not a naspoison store: an SQLite database with application_id ${hex(appId)} (naspoison uses ${hex(APPLICATION_ID)}); tables: ${tableList}`,
-      );
-    }
-    if (!tables.includes('meta')) {
-      throw new StoreError(path, 'not-a-store', `not a naspoison store: it has naspoison's application_id but no meta table; tables: ${tableList}`);
-    }
-    const meta = readMeta(path, db);
-    if (meta.get('format') !== STORE_FORMAT) {
-      throw new StoreError(path, 'not-a-store', `not a naspoison store: meta.format is ${JSON.stringify(meta.get('format') ?? null)}, expected "${STORE_FORMAT}"`);
-    }
-    const versionText = meta.get('schema_version');
-    const version = Number(versionText);
-    if (versionText === undefined || !Number.isInteger(version) || version < 1) {
-      throw new StoreError(path, 'corrupt', `corrupt: meta.schema_version is ${JSON.stringify(versionText ?? null)}, not a positive integer`);
-    }
-    if (version > SCHEMA_VERSION) {
-      throw new StoreError(
-        path,
-        'newer-schema',
-        `store schema version ${version} is newer than this naspoison supports (${SCHEMA_VERSION}); upgrade naspoison to read it`,
-      );
-    }
-    // Version < SCHEMA_VERSION would be migrated here; version 1 is the first.
-    const missing = REQUIRED_TABLES.filter((t) => !tables.includes(t));
-    if (missing.length > 0) throw new StoreError(path, 'corrupt', `corrupt: the store lacks table(s) ${missing.join(', ')}`);
-    if (check !== 'none') runIntegrityCheck(path, db, check);
+    validateStore(path, db, check);
   } finally {
     db.close();
   }
+}
+
+/** Checks application_id, the meta table, the schema version and the tables, then runs `check`. */
+function validateStore(path: string, db: Database.Database, check: IntegrityCheck): void {
+  let appId: number;
+  let tables: string[];
+  try {
+    appId = db.pragma('application_id', { simple: true }) as number;
+    tables = (db.prepare(`SELECT name FROM sqlite_schema WHERE type = 'table' ORDER BY name`).all() as { name: string }[]).map((r) => r.name);
+  } catch (error) {
+    const code = sqliteCode(error);
+    if (code === 'SQLITE_NOTADB' || code?.startsWith('SQLITE_CORRUPT')) {
+      throw new StoreError(path, 'corrupt', `corrupt: SQLite cannot read the schema (${error instanceof Error ? error.message : String(error)})`, { cause: error });
+    }
+    throw cannotOpenReadOnly(path, 'reading the schema', error);
+  }
+  const tableList = tables.length > 0 ? tables.slice(0, 8).join(', ') + (tables.length > 8 ? ', …' : '') : 'none';
+  if (appId !== APPLICATION_ID) {
+    throw new StoreError(
+      path,
+      'not-a-store',
+      `not a naspoison store: an SQLite database with application_id ${hex(appId)} (naspoison uses ${hex(APPLICATION_ID)}); tables: ${tableList}`,
+    );
+  }
+  if (!tables.includes('meta')) {
+    throw new StoreError(path, 'not-a-store', `not a naspoison store: it has naspoison's application_id but no meta table; tables: ${tableList}`);
+  }
+  const meta = readMeta(path, db);
+  if (meta.get('format') !== STORE_FORMAT) {
+    throw new StoreError(path, 'not-a-store', `not a naspoison store: meta.format is ${JSON.stringify(meta.get('format') ?? null)}, expected "${STORE_FORMAT}"`);
+  }
+  const versionText = meta.get('schema_version');
+  const version = Number(versionText);
+  if (versionText === undefined || !Number.isInteger(version) || version < 1) {
+    throw new StoreError(path, 'corrupt', `corrupt: meta.schema_version is ${JSON.stringify(versionText ?? null)}, not a positive integer`);
+  }
+  if (version > SCHEMA_VERSION) {
+    throw new StoreError(
+      path,
+      'newer-schema',
+      `store schema version ${version} is newer than this naspoison supports (${SCHEMA_VERSION}); upgrade naspoison to read it`,
+    );
+  }
+  // Version < SCHEMA_VERSION would be migrated here; version 1 is the first.
+  const missing = REQUIRED_TABLES.filter((t) => !tables.includes(t));
+  if (missing.length > 0) throw new StoreError(path, 'corrupt', `corrupt: the store lacks table(s) ${missing.join(', ')}`);
+  if (check !== 'none') runIntegrityCheck(path, db, check);
 }
 
 function readMeta(path: string, db: Database.Database): Map<string, string> {
@@ -232,20 +294,18 @@ function hex(n: number): string {
   return `0x${(n >>> 0).toString(16).toUpperCase().padStart(8, '0')}`;
 }
 
-/** Opens the validated store for use and applies the connection settings. */
-function connect(path: string, readonly: boolean): Database.Database {
+/** Opens the validated store for writing and applies the connection settings. */
+function connect(path: string): Database.Database {
   let db: Database.Database;
   try {
-    db = new Database(path, { readonly, fileMustExist: true, timeout: BUSY_TIMEOUT_MS });
+    db = new Database(path, { fileMustExist: true, timeout: BUSY_TIMEOUT_MS });
   } catch (error) {
     throw toStoreError(path, 'opening the store', error);
   }
   try {
     db.pragma(`busy_timeout = ${BUSY_TIMEOUT_MS}`);
-    if (!readonly) {
-      ensureWal(path, db);
-      db.pragma('synchronous = FULL');
-    }
+    ensureWal(path, db);
+    db.pragma('synchronous = FULL');
     return db;
   } catch (error) {
     db.close();

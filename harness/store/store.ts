@@ -24,7 +24,12 @@ import type { CacheEntry, RunRecord, RunStart, TrialIdentity, TrialRecord } from
 
 /** Options of {@link openStore}. */
 export interface OpenStoreOptions {
-  /** Open without write access; writes then fail with a `readonly` StoreError (default false). */
+  /**
+   * Open without write access (default false): nothing is created or changed beside the file, so
+   * a store on read-only media can be read; writes fail with a `readonly` StoreError. Such a store
+   * reads one consistent state (an in-memory copy when no writer has a live WAL): open it again to
+   * see later writes.
+   */
   readonly?: boolean;
   /** Create a missing file and its parent folders (default true; never when `readonly`). */
   create?: boolean;
