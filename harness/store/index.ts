@@ -1,7 +1,7 @@
 /**
  * Public entry of harness/store: the SQLite store of trial results (with runs and a
- * content-addressed cache), environment fingerprints and code versions, trial keys, and the
- * merge of sharded stores.
+ * content-addressed cache), environment fingerprints and code versions, trial keys, the
+ * merge of sharded stores, and leases (claims on work in flight, shared by processes on one store).
  *
  * @module
  */
@@ -23,3 +23,4 @@ export {
 } from './fingerprint.js';
 export { recordRunStart, runProcess, runState, RUN_PROCESS_NAMESPACE, type RunState } from './run-state.js';
 export { mergeStores, TRIAL_RESULT_FIELDS, type MergeConflict, type MergeCounts, type MergeReport } from './merge.js';
+export { DEFAULT_HEARTBEAT_MS, DEFAULT_LEASE_TTL_MS, LeaseHeartbeat, LeaseStore, leaseBlocks, leaseOwner, openLeases, processAlive, type HeartbeatOptions, type LeaseClaim, type LeaseOwner, type LeaseRecord } from './leases.js';
