@@ -233,7 +233,19 @@ export async function createWebgpuDevice(options: CreateDeviceOptions = {}): Pro
   const requiredFeatures = selectDeviceFeatures(adapter.features);
   const device = await adapter.requestDevice({ requiredLimits, requiredFeatures: requiredFeatures as GPUFeatureName[] });
   watchDevice(device);
-  return { device, adapterInfo, requiredLimits, requiredFeatures, description: describe(adapterInfo, requiredLimits) };
+  const nullBackend = (adapterInfo as { device?: string } | undefined)?.device === 'null-backend';
+  const description = `${nullBackend ? 'NULL BACKEND, validation only: every result is meaningless; ' : ''}${describe(adapterInfo, requiredLimits)}`;
+  return { device, adapterInfo, requiredLimits, requiredFeatures, description };
+}
+
+/**
+ * Options from the environment: `NASPOISON_DAWN_NULL_BACKEND=1` selects Dawn's null backend, which
+ * validates every WebGPU call as on a GPU but computes nothing — for checking the webgpu path's
+ * plumbing (pipelines, limits, no synchronous reads) on a machine without a GPU. Every number it
+ * produces is garbage, and the backend's description says so.
+ */
+export function deviceOptionsFromEnv(env: NodeJS.ProcessEnv = process.env): CreateDeviceOptions {
+  return env.NASPOISON_DAWN_NULL_BACKEND === '1' ? { dawnFlags: ['backend=null'], allowNullBackend: true } : {};
 }
 
 let installed: Promise<WebgpuDevice> | undefined;
@@ -244,7 +256,7 @@ let installed: Promise<WebgpuDevice> | undefined;
  * factory that hands that device to the checked WebGPUBackend (replacing the package's own
  * factory; priority 3 as the package), and installs naspoison's webgpu kernels (register.ts).
  */
-export function installWebgpuBackend(options: CreateDeviceOptions = {}): Promise<WebgpuDevice> {
+export function installWebgpuBackend(options: CreateDeviceOptions = deviceOptionsFromEnv()): Promise<WebgpuDevice> {
   installed ??= (async () => {
     const created = await createWebgpuDevice(options);
     // After navigator.gpu exists: the package registers its factory and kernels on import.
