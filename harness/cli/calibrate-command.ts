@@ -8,6 +8,7 @@ import { parseArgs } from 'node:util';
 import { resolveBackendChoice } from '../engine/backend.js';
 import { calibrateTier, DEFAULT_CALIBRATION_SEEDS, shippedHypothesesPower, type Calibration, type MatrixPower, type PowerAtDrop } from '../run/calibration.js';
 import { prepareRun } from '../run/context.js';
+import { defaultWorkerCount } from '../run/workers.js';
 import { DEFAULT_STORE_PATH } from '../run/defaults.js';
 import { findShippedMatrices } from '../run/shipped-hypotheses.js';
 import { loadTier, type Tier } from '../run/tiers.js';
@@ -90,6 +91,7 @@ export async function calibrateCommand(argv: string[]): Promise<number> {
   const seeds = seedCount(values.seeds);
   const tier = userInput(() => loadTier(values.tier));
   userInput(() => resolveBackendChoice(values.backend));
+  userInput(() => defaultWorkerCount());
 
   const log = (line: string) => process.stderr.write(`${line}\n`);
   const run = await prepareRun({

@@ -30,9 +30,47 @@ default: one per core, at most 8), NASPOISON_DEBUG (stack traces), NO_COLOR.
 Exit codes: 0 success, 1 failure (failed assertion or error), 2 usage error.
 `;
 
+/**
+ * `--flag -1` as `--flag=-1`: Node's parseArgs reads a value that starts with a dash as a missing
+ * value ("argument is ambiguous"), so a negative number would never reach the option's own check,
+ * which names the flag and the allowed range.
+ */
+export function joinNegativeValues(args: readonly string[]): string[] {
+  const out: string[] = [];
+  for (let i = 0; i < args.length; i++) {
+    const arg = args[i]!;
+    const next = args[i + 1];
+    if (/^--[^=]+$/.test(arg) && next !== undefined && /^-(\d|\.\d|Infinity\b)/.test(next)) {
+      out.push(`${arg}=${next}`);
+      i++;
+    } else {
+      out.push(arg);
+    }
+  }
+  return out;
+}
+
+/** Node's parseArgs errors in one line of ours: which argument, and what is wrong with it. */
+function parseArgsMessage(error: Error & { code?: string }, command: string): string {
+  const message = error.message;
+  const option = /'(-[^' ]+)/.exec(message)?.[1];
+  switch (error.code) {
+    case 'ERR_PARSE_ARGS_UNKNOWN_OPTION':
+      return `unknown option ${option ?? message}`;
+    case 'ERR_PARSE_ARGS_UNEXPECTED_POSITIONAL':
+      return `unexpected argument ${/'([^']*)'/.exec(message)?.[1] ?? message}: naspoison ${command} takes no positional arguments`;
+    case 'ERR_PARSE_ARGS_INVALID_OPTION_VALUE':
+      if (/does not take an argument/.test(message)) return `${option ?? message} takes no value`;
+      return `${option ?? message} needs a value`;
+    default:
+      return message;
+  }
+}
+
 /** Runs the CLI and returns the exit code. */
 export async function main(argv: string[]): Promise<number> {
-  const [name, ...rest] = argv;
+  const [name, ...given] = argv;
+  const rest = joinNegativeValues(given);
   if (name === undefined || name === '-h' || name === '--help' || name === 'help') {
     process.stdout.write(MAIN_HELP);
     return name === undefined ? 2 : 0;
@@ -58,8 +96,10 @@ export async function main(argv: string[]): Promise<number> {
   try {
     return await (await command.load())(rest);
   } catch (error) {
-    const usage = error instanceof UsageError || (error as { code?: string }).code?.startsWith('ERR_PARSE_ARGS');
-    process.stderr.write(`${style.red(`naspoison ${name}: ${(error as Error).message}`, process.stderr)}\n`);
+    const parseError = (error as { code?: string }).code?.startsWith('ERR_PARSE_ARGS') === true;
+    const usage = error instanceof UsageError || parseError;
+    const message = parseError ? parseArgsMessage(error as Error & { code?: string }, name) : (error as Error).message;
+    process.stderr.write(`${style.red(`naspoison ${name}: ${message}`, process.stderr)}\n`);
     if (usage) process.stderr.write(`Run "naspoison ${name} --help" for usage.\n`);
     if (!usage && process.env.NASPOISON_DEBUG) process.stderr.write(`${(error as Error).stack ?? ''}\n`);
     return usage ? 2 : 1;

@@ -6,16 +6,22 @@ import { RUN_HELP } from './help.js';
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import * as tf from '@tensorflow/tfjs';
-import { resolveBackendChoice } from '../engine/backend.js';
-import { codeVersion, environmentFingerprint, openStore } from '../store/index.js';
+import { initBackend, resolveBackendChoice } from '../engine/backend.js';
+import { codeVersion, environmentFingerprint, openStore, recordRunStart } from '../store/index.js';
 import { newRunId } from '../run/context.js';
 import { DEFAULT_STORE_PATH } from '../run/defaults.js';
+import { loadTierData } from '../run/tier-data.js';
 import { loadTier } from '../run/tiers.js';
+import { defaultWorkerCount, removeStaleWorkerFolders } from '../run/workers.js';
+import { runErrorLine, specErrors } from './run-errors.js';
+import { matchSpecFiles } from './spec-files.js';
 import { writeRunReport } from './report-command.js';
+import { RUN_MATRIX_NAMESPACE, type MatrixEntry } from '../report/from-store.js';
 import { formatDuration, style, UsageError, userInput } from './terminal.js';
 import { StoreReporter } from '../spec/store-reporter.js';
 import { metricLabel, metricUnit } from '../spec/metrics.js';
 import type { AssertionRecord } from '../verdicts/index.js';
+import type { TrialRecord } from '../store/index.js';
 
 
 /** "3 passed, 0 failed, 1 errored, 2 underpowered at this tier" in the run's colours. */
@@ -46,6 +52,29 @@ function underpoweredLine(r: AssertionRecord): string {
   return style.yellow(`  ↓ underpowered: ${r.name} — ${why}`, process.stderr);
 }
 
+/**
+ * The trials of this run's matrices that are stored as errored — by this run or, when it retried
+ * and failed again, by the run that first stored the error (an errored row is only ever replaced by
+ * a completed one). Empty when the store cannot be read.
+ */
+function erroredTrialsOf(storePath: string, runId: string): TrialRecord[] {
+  try {
+    const store = openStore(storePath, { readonly: true, create: false, integrityCheck: 'none' });
+    try {
+      const keys = store
+        .listCached(RUN_MATRIX_NAMESPACE)
+        .map((e) => JSON.parse(e.valueJson) as Partial<MatrixEntry>)
+        .filter((m) => m.runId === runId)
+        .flatMap((m) => m.trialKeys ?? []);
+      return [...new Set(keys)].map((key) => store.getTrial(key)).filter((t): t is TrialRecord => t?.status === 'errored');
+    } finally {
+      store.close();
+    }
+  } catch {
+    return [];
+  }
+}
+
 export async function runCommand(argv: string[]): Promise<number> {
   const { values, positionals } = parseArgs({
     args: argv,
@@ -68,33 +97,48 @@ export async function runCommand(argv: string[]): Promise<number> {
     process.stdout.write(RUN_HELP);
     return 0;
   }
-  // Bad values fail here (exit 2), before anything is recorded.
+  // Usage errors (exit 2) are found here, before anything is recorded or started: the tier, the
+  // backend name, NASPOISON_WORKERS (read again by every spec process), the run id and the spec
+  // filters (each must select a spec file).
   const tier = userInput(() => loadTier(values.tier));
-  userInput(() => resolveBackendChoice(values.backend));
+  const backendChoice = userInput(() => resolveBackendChoice(values.backend));
+  userInput(() => defaultWorkerCount());
   const runId = values['run-id'] ?? newRunId();
   if (!/^[A-Za-z0-9._-]+$/.test(runId)) throw new UsageError(`--run-id "${runId}" may use letters, digits, '.', '_' and '-' only`);
+  const specFiles = userInput(() => matchSpecFiles(positionals));
+  // What kill -9 left of earlier runs: worker folders whose owner process is gone.
+  removeStaleWorkerFolders();
+  // Runtime problems (exit 1) that can be seen before the run, too: the backend and the data files
+  // (the spec processes load them again; a bad file fails here, naming it, instead of in every
+  // spec file). The backend is resolved here ("auto" → the one that loads) and pinned for the spec
+  // processes, so the run records the backend that actually ran.
+  const backend = await initBackend(backendChoice);
+  loadTierData(tier.data, {
+    ...(values['data-dir'] !== undefined ? { dataDir: resolve(values['data-dir']) } : {}),
+    ...(values.fixture ? { fixtureOnly: true } : {}),
+  });
   const storePath = resolve(values.store);
   const store = openStore(storePath);
-  if (store.getRun(runId)) {
+  try {
+    if (store.getRun(runId)) throw new UsageError(`run id "${runId}" is already in ${storePath}; choose another --run-id`);
+    recordRunStart(store, {
+      runId,
+      startedAt: new Date().toISOString(),
+      tier: tier.name,
+      command: ['naspoison', 'run', ...argv].join(' '),
+      specFiles: positionals.length > 0 ? specFiles : ['benchmarks/**/*.spec.ts'],
+      environment: environmentFingerprint({ name: backend.name }, tf.version.tfjs),
+      codeVersion: codeVersion(),
+    });
+  } finally {
     store.close();
-    throw new UsageError(`run id "${runId}" is already in ${storePath}; choose another --run-id`);
   }
-  store.recordRun({
-    runId,
-    startedAt: new Date().toISOString(),
-    tier: tier.name,
-    command: ['naspoison', 'run', ...argv].join(' '),
-    specFiles: positionals.length > 0 ? positionals : ['benchmarks/**/*.spec.ts'],
-    environment: environmentFingerprint({ name: values.backend ?? process.env.NASPOISON_BACKEND ?? 'auto' }, tf.version.tfjs),
-    codeVersion: codeVersion(),
-  });
-  store.close();
 
   // The spec processes read their configuration from the environment (see harness/run/context.ts).
   process.env.NASPOISON_RUN_ID = runId;
   process.env.NASPOISON_STORE = storePath;
   process.env.NASPOISON_TIER = values.tier ?? tier.name;
-  if (values.backend !== undefined) process.env.NASPOISON_BACKEND = values.backend;
+  process.env.NASPOISON_BACKEND = backend.name;
   if (values['data-dir'] !== undefined) process.env.NASPOISON_DATA_DIR = resolve(values['data-dir']);
   if (values.fixture) process.env.NASPOISON_FIXTURE = '1';
   process.env.NASPOISON_STRICT = values.strict ? '1' : '0';
@@ -103,6 +147,7 @@ export async function runCommand(argv: string[]): Promise<number> {
   const started = performance.now();
   let exitCode = 1;
   let ranFiles = 0;
+  let errorsOutsideTests: string[] = [];
   const reporter = new StoreReporter({ storePath, runId, strict: values.strict, root: process.cwd() });
   try {
     const { startVitest } = await import('vitest/node');
@@ -110,6 +155,7 @@ export async function runCommand(argv: string[]): Promise<number> {
     const files = vitest.state.getFiles();
     ranFiles = files.length;
     const failed = vitest.state.getCountOfFailedTests() > 0 || vitest.state.getUnhandledErrors().length > 0 || files.some((f) => f.result?.state === 'fail');
+    errorsOutsideTests = specErrors(files, vitest.state.getUnhandledErrors());
     await vitest.close();
     exitCode = failed || files.length === 0 ? 1 : 0;
     if (files.length === 0) process.stderr.write(style.red(`no spec file matched ${positionals.join(' ') || 'benchmarks/**/*.spec.ts'}\n`, process.stderr));
@@ -128,6 +174,9 @@ export async function runCommand(argv: string[]): Promise<number> {
     }
   }
   process.stderr.write(`${assertionSummary(reporter.records, exitCode, values.strict)} · ${formatDuration(performance.now() - started)}\n`);
+  // A run that failed for errored trials or spec errors closes with them, not with the assertion count.
+  const errorLine = runErrorLine({ erroredTrials: erroredTrialsOf(storePath, runId), specErrors: errorsOutsideTests });
+  if (errorLine !== undefined) process.stderr.write(`${style.red(errorLine, process.stderr)}\n`);
   process.exitCode = 0; // vitest sets it; our return value is the exit code
   return exitCode;
 }

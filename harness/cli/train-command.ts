@@ -7,19 +7,27 @@ import { initBackend, resolveBackendChoice } from '../engine/backend.js';
 import { Rng } from '../engine/rng.js';
 import { loadTierData } from '../run/tier-data.js';
 import { loadTier } from '../run/tiers.js';
-import { canonicalGenotype, genotypeFromIndex, genotypeFromString, genotypeToString, sampleNonDegenerateGenotype } from '../space/index.js';
+import { canonicalGenotype, genotypeFromIndex, genotypeFromString, genotypeToString, NB201_NUM_GENOTYPES, sampleNonDegenerateGenotype } from '../space/index.js';
 import { openEvaluationCache } from '../run/evaluation-cache.js';
 import { evaluateGenotype } from '../train/evaluate.js';
 import { validateRecipe } from '../train/recipe.js';
 import { Progress, formatDuration, style, UsageError, userInput } from './terminal.js';
 
 
-function integer(value: string | undefined, flag: string, fallback: number): number {
+/** The integer value of `flag` in [min, max] (`fallback` when absent); a usage error naming the flag otherwise. */
+function integer(value: string | undefined, flag: string, fallback: number, min = -Infinity, max = Infinity): number {
   if (value === undefined) return fallback;
-  const n = Number(value);
+  const n = value.trim() === '' ? NaN : Number(value);
   if (!Number.isInteger(n)) throw new UsageError(`${flag} must be an integer, got "${value}"`);
+  if (n < min || n > max) {
+    const range = max === Infinity ? `≥ ${min}` : `from ${min} to ${max}`;
+    throw new UsageError(`${flag} must be an integer ${range}, got "${value}"`);
+  }
   return n;
 }
+
+/** Seeds are 32-bit (the generator keeps 32 bits: -1 and 4294967295 would be one seed). */
+const MAX_SEED = 2 ** 32 - 1;
 
 export async function trainCommand(argv: string[]): Promise<number> {
   const { values } = parseArgs({
@@ -46,18 +54,18 @@ export async function trainCommand(argv: string[]): Promise<number> {
     process.stdout.write(TRAIN_HELP);
     return 0;
   }
-  const seed = integer(values.seed, '--seed', 0);
+  const seed = integer(values.seed, '--seed', 0, 0, MAX_SEED);
   const chosen = [values.genotype !== undefined, values.index !== undefined, values.random].filter(Boolean).length;
   if (chosen > 1) throw new UsageError('give at most one of --genotype, --index, --random');
   // Bad option values (genotype, tier, epochs) are usage errors: exit 2.
   const genotype = values.random
     ? sampleNonDegenerateGenotype(new Rng(seed).child('train-command-genotype'))
     : values.index !== undefined
-      ? userInput(() => genotypeFromIndex(integer(values.index, '--index', 0)))
+      ? userInput(() => genotypeFromIndex(integer(values.index, '--index', 0, 0, NB201_NUM_GENOTYPES - 1)))
       : userInput(() => genotypeFromString(values.genotype ?? DEFAULT_GENOTYPE));
 
   const tier = userInput(() => loadTier(values.tier));
-  const recipe = userInput(() => validateRecipe({ ...tier.evaluation.recipe, ...(values.epochs !== undefined ? { epochs: integer(values.epochs, '--epochs', 0) } : {}) }));
+  const recipe = userInput(() => validateRecipe({ ...tier.evaluation.recipe, ...(values.epochs !== undefined ? { epochs: integer(values.epochs, '--epochs', 0, 1) } : {}) }));
   const backend = await initBackend(userInput(() => resolveBackendChoice(values.backend)));
   const loadStarted = performance.now();
   const data = loadTierData(tier.data, {
