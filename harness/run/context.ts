@@ -10,12 +10,13 @@ import { datasetContentHash, type DatasetPair } from '../data/types.js';
 import { initBackend, resolveBackendChoice, type ActiveBackend } from '../engine/backend.js';
 import { baselineSamples, randomBaseline, type RandomBaseline } from '../nas/random-search.js';
 import { codeVersion, environmentFingerprint, openStore, type EnvironmentFingerprint, type TrialStore } from '../store/index.js';
-import { genotypeToString } from '../space/genotype.js';
-import { evaluationKey, type EvaluationProtocol } from '../train/evaluate.js';
+import { genotypeFromString, genotypeToString } from '../space/genotype.js';
+import { evaluateGenotype, evaluationKey, type EvaluationProtocol } from '../train/evaluate.js';
 import { evaluationCacheOf } from './evaluation-cache.js';
 import { loadTierData } from './tier-data.js';
 import { loadTier, type Tier } from './tiers.js';
-import { defaultWorkerCount, runJobsInWorkers } from './workers.js';
+import { defaultWorkerCount, runJobsInWorkers, type EvaluationJob } from './workers.js';
+import { computeClaimable, evaluationSharing, shareJobs } from './shared-work.js';
 import { DEFAULT_STORE_PATH } from './defaults.js';
 
 export { DEFAULT_STORE_PATH };
@@ -101,7 +102,9 @@ export async function prepareRun(options: RunContextOptions = {}): Promise<Prepa
 /**
  * Builds a context; `options` override the environment. The random baseline's architectures are
  * trained in worker processes when there are several to train and several workers (then read
- * back from the cache here), else in this process.
+ * back from the cache here), else in this process — each claimed in the store first, so another
+ * run on the same store trains the others meanwhile instead of training them twice, and this one
+ * waits for those (harness/run/shared-work.ts).
  */
 export async function createRunContext(options: RunContextOptions = {}): Promise<RunContext> {
   const run = await prepareRun(options);
@@ -114,13 +117,28 @@ export async function createRunContext(options: RunContextOptions = {}): Promise
     .map((sample, index) => ({ ...sample, index }))
     .filter((s) => cache.get(evaluationKey(s.genotype, data, protocol, s.seed, backend.name)) === undefined)
     .map((s) => ({ index: s.index, genotype: genotypeToString(s.genotype), seed: s.seed }));
-  const workers = Math.min(run.workers, missing.length);
-  if (!quiet && workers > 1) {
-    log(`random baseline: training ${missing.length} of ${tier.randomBaseline.samples} architectures in ${workers} processes`);
+  // Worker processes (quiet) find the baseline in the cache: their parent built its context first.
+  if (!quiet && missing.length > 0) {
+    const sharing = evaluationSharing(run);
     let done = 0;
-    await runJobsInWorkers({ kind: 'evaluations', jobs: missing }, run.options, workers, (message) => {
-      if (message.type === 'evaluation-done') log(`random baseline ${++done}/${missing.length}: ${message.accuracy.toFixed(2)}% · ${elapsed()}`);
-    });
+    const progress = (accuracy: number) => log(`random baseline ${++done}/${missing.length}: ${accuracy.toFixed(2)}% · ${elapsed()}`);
+    await shareJobs(
+      missing,
+      sharing,
+      async (open, since) => {
+        const workers = Math.min(run.workers, open.length);
+        if (workers > 1) {
+          log(`random baseline: training ${open.length} of ${tier.randomBaseline.samples} architectures in ${workers} processes`);
+          await runJobsInWorkers({ kind: 'evaluations', jobs: open, since }, run.options, workers, (message) => {
+            if (message.type === 'evaluation-done') progress(message.accuracy);
+          });
+        } else {
+          const train = async (job: EvaluationJob) => progress((await evaluateGenotype(genotypeFromString(job.genotype), data, protocol, { seed: job.seed, backend: backend.name, cache })).accuracy);
+          await computeClaimable(open, sharing, train, { storePath: store.path, since, log });
+        }
+      },
+      { storePath: store.path, noun: (n) => `${n} random-baseline ${n === 1 ? 'architecture' : 'architectures'}`, describe: (job) => `random baseline architecture ${(job as EvaluationJob).index + 1}`, log },
+    );
   }
   const baseline = await randomBaseline(tier.randomBaseline.samples, data, protocol, {
     backend: backend.name,

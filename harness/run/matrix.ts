@@ -10,6 +10,7 @@ import type { RunContext } from './context.js';
 import { planIdentity, runTrial, type TrialPlan } from './trial.js';
 import { formatDuration } from '../util/format.js';
 import { runJobsInWorkers } from './workers.js';
+import { computeClaimable, shareJobs, trialSharing } from './shared-work.js';
 import { ArmMonitor, checkSequentialTrials, type ArmSequentialRecord, type SequentialTrials } from './sequential.js';
 import { DEFAULT_ALPHA } from '../stats/index.js';
 
@@ -159,7 +160,11 @@ async function runSequentialMatrix(valid: ValidMatrixSpec, design: Required<Sequ
   };
 }
 
-/** Runs the plans the store lacks (in worker processes when there are several); returns how many ran. */
+/**
+ * Runs the plans the store lacks (in worker processes when there are several), claiming each in the
+ * store so that other processes on it share them (harness/run/shared-work.ts); waits for the ones
+ * another process is computing. Returns how many this process (or its workers) computed.
+ */
 async function runPlans(plans: readonly TrialPlan[], ctx: RunContext, label: string): Promise<number> {
   const pending = plans.filter((p) => !ctx.store.hasTrial(planIdentity(p, ctx).key));
   const workers = Math.min(ctx.workers, pending.length);
@@ -175,18 +180,28 @@ async function runPlans(plans: readonly TrialPlan[], ctx: RunContext, label: str
     const outcome = status === 'completed' ? `acc ${accuracy?.toFixed(2)}% · ΔImp ${deltaImprovement?.toFixed(2)} pp` : `ERRORED: ${error}`;
     ctx.log(`  trial ${done} of ${pending.length} · ${plan.attack}@${plan.budget} #${plan.trialIndex} · ${outcome} · ${formatDuration(elapsed)} elapsed · ETA ${formatDuration(eta)}`);
   };
-  if (workers > 1) {
-    await runJobsInWorkers({ kind: 'trials', jobs: pending }, ctx.options, workers, (message, worker) => {
-      if (message.type === 'done') report(message.plan, message.status, message.accuracy, message.deltaImprovement, message.error);
-      else if (message.type === 'log') ctx.log(`  [worker ${worker}] ${message.message.trim()}`);
-    });
-  } else {
-    for (const plan of pending) {
-      const { record } = await runTrial(plan, ctx);
-      report(plan, record.status, record.accuracy, record.deltaImprovement, record.error ?? null);
+  const sharing = trialSharing(ctx);
+  const computeRound = async (open: readonly TrialPlan[], since: number) => {
+    const round = Math.min(ctx.workers, open.length);
+    if (round > 1) {
+      await runJobsInWorkers({ kind: 'trials', jobs: open, since }, ctx.options, round, (message, worker) => {
+        if (message.type === 'done') report(message.plan, message.status, message.accuracy, message.deltaImprovement, message.error);
+        else if (message.type === 'log') ctx.log(`  [worker ${worker}] ${message.message.trim()}`);
+      });
+    } else {
+      const trial = async (plan: TrialPlan) => {
+        const { record } = await runTrial(plan, ctx);
+        report(plan, record.status, record.accuracy, record.deltaImprovement, record.error ?? null);
+      };
+      await computeClaimable(open, sharing, trial, { storePath: ctx.store.path, since, log: ctx.log });
     }
-  }
-  return pending.length;
+  };
+  const describe = (plan: unknown) => {
+    const p = plan as TrialPlan;
+    return `trial ${p.attack}@${p.budget} #${p.trialIndex}`;
+  };
+  await shareJobs(pending, sharing, computeRound, { storePath: ctx.store.path, noun: (n) => `${n} ${n === 1 ? 'trial' : 'trials'}`, describe, log: ctx.log });
+  return done;
 }
 
 /** The stored trials of `plans`, completed ones grouped by arm. */

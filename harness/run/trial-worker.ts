@@ -1,8 +1,9 @@
 /**
  * A worker process of a parallel run: runs the trials, or trains the (genotype, seed) evaluations —
- * random-baseline or calibration architectures — it is given (each result is written to the shared store as it completes) and
- * reports on stdout, one JSON message per line. Started by {@link runJobsInWorkers}; argv[2] is a
- * JSON file with { kind, jobs, options }.
+ * random-baseline or calibration architectures — it is given and can claim in the store (each
+ * result is written to the shared store as it completes; jobs another process holds are left to
+ * it) and reports what it computed on stdout, one JSON message per line. Started by
+ * {@link runJobsInWorkers}; argv[2] is a JSON file with { kind, jobs, since, options }.
  */
 import { readFileSync } from 'node:fs';
 import { createRunContext, prepareRun, type RunContextOptions } from './context.js';
@@ -11,6 +12,7 @@ import type { EvaluationJob, WorkerMessage } from './workers.js';
 import { evaluationCacheOf } from './evaluation-cache.js';
 import { evaluateGenotype } from '../train/evaluate.js';
 import { genotypeFromString } from '../space/index.js';
+import { computeClaimable, evaluationSharing, trialSharing } from './shared-work.js';
 
 const emit = (message: WorkerMessage) => process.stdout.write(`${JSON.stringify(message)}\n`);
 
@@ -20,25 +22,27 @@ process.stdin.on('close', () => process.exit(130));
 process.stdin.resume();
 
 const work = JSON.parse(readFileSync(process.argv[2]!, 'utf8')) as
-  | { kind: 'trials'; jobs: TrialPlan[]; options: RunContextOptions }
-  | { kind: 'evaluations'; jobs: EvaluationJob[]; options: RunContextOptions };
+  | { kind: 'trials'; jobs: TrialPlan[]; since: number; options: RunContextOptions }
+  | { kind: 'evaluations'; jobs: EvaluationJob[]; since: number; options: RunContextOptions };
 const log = (message: string) => emit({ type: 'log', message });
 try {
   if (work.kind === 'evaluations') {
     const run = await prepareRun({ ...work.options, quiet: true, log });
     const cache = evaluationCacheOf(run.store);
-    for (const job of work.jobs) {
+    const train = async (job: EvaluationJob) => {
       const e = await evaluateGenotype(genotypeFromString(job.genotype), run.data, run.protocol, { seed: job.seed, backend: run.backend.name, cache });
       emit({ type: 'evaluation-done', index: job.index, accuracy: e.accuracy, cached: e.cached });
-    }
+    };
+    await computeClaimable(work.jobs, evaluationSharing(run), train, { storePath: run.store.path, since: work.since, log });
     run.store.close();
   } else {
     // The baseline is in the cache by now (the parent trained it first), so this trains nothing.
     const ctx = await createRunContext({ ...work.options, quiet: true, log });
-    for (const plan of work.jobs) {
+    const trial = async (plan: TrialPlan) => {
       const { record } = await runTrial(plan, ctx);
       emit({ type: 'done', plan, trialKey: record.trialKey, status: record.status, accuracy: record.accuracy, deltaImprovement: record.deltaImprovement, error: record.error ?? null });
-    }
+    };
+    await computeClaimable(work.jobs, trialSharing(ctx), trial, { storePath: ctx.store.path, since: work.since, log });
     ctx.store.close();
   }
   process.exit(0);

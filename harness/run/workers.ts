@@ -2,7 +2,10 @@
  * Trials of a matrix in parallel processes. TF.js on wasm uses one core, so a 2-core machine runs
  * two trials at once. Workers share the store (WAL, one transaction per trial), the random baseline
  * and retrained accuracies come from its cache, and every trial is determined by its seed, so the
- * results equal a sequential run's.
+ * results equal a sequential run's. Workers take their jobs by claiming them in the store
+ * (harness/run/shared-work.ts): each is given every job, starting at its own offset, so a worker
+ * that finishes early takes what is left instead of idling, and another run's processes on the same
+ * store share the same jobs.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -87,13 +90,23 @@ export interface EvaluationJob {
 
 /**
  * What a worker is asked to do: run trials, or train given (genotype, seed) evaluations into the
- * cache (the random baseline's architectures, calibration).
+ * cache (the random baseline's architectures, calibration). `since` (ms since the epoch): jobs
+ * whose claim finished after it count as settled (see `settled` in harness/run/shared-work.ts);
+ * default: when the workers start.
  */
-export type WorkerJobs = { kind: 'trials'; jobs: readonly TrialPlan[] } | { kind: 'evaluations'; jobs: readonly EvaluationJob[] };
+export type WorkerJobs = ({ kind: 'trials'; jobs: readonly TrialPlan[] } | { kind: 'evaluations'; jobs: readonly EvaluationJob[] }) & { since?: number };
+
+/** Worker `w` of `workers` gets every job, starting at its share's offset (claims keep them from doing one twice). */
+export function rotatedJobs<T>(jobs: readonly T[], w: number, workers: number): T[] {
+  const offset = Math.floor((w * jobs.length) / workers);
+  return [...jobs.slice(offset), ...jobs.slice(0, offset)];
+}
 
 /**
- * Runs the jobs split round-robin over `workers` processes; calls `onMessage` for each message as
- * it arrives. Resolves when all workers exit; rejects naming the worker when one fails.
+ * Runs the jobs in `workers` processes, each claiming what it computes ({@link rotatedJobs}); calls
+ * `onMessage` for each message as it arrives (a job's message comes from the worker that computed
+ * it, once; jobs another process computed send none). Resolves when all workers exit; rejects
+ * naming the worker when one fails.
  */
 export async function runJobsInWorkers(
   work: WorkerJobs,
@@ -110,13 +123,14 @@ export async function runJobsInWorkers(
   try {
     writeFileSync(join(dir, OWNER_FILE), JSON.stringify(currentProcess()));
     const jobs: readonly unknown[] = work.jobs;
-    const shares = Array.from({ length: workers }, (_, w) => jobs.filter((_, i) => i % workers === w));
+    const since = work.since ?? Date.now();
+    const shares = Array.from({ length: workers }, (_, w) => rotatedJobs(jobs, w, workers));
     await Promise.all(
       shares.map(
         (share, w) =>
           new Promise<void>((resolve, reject) => {
             const file = join(dir, `worker-${w}.json`);
-            writeFileSync(file, JSON.stringify({ kind: work.kind, jobs: share, options: { ...options, log: undefined } }));
+            writeFileSync(file, JSON.stringify({ kind: work.kind, jobs: share, since, options: { ...options, log: undefined } }));
             const child = spawn(process.execPath, ['--import', tsx, WORKER, file], { stdio: ['pipe', 'pipe', 'pipe'], env: process.env });
             children.push(child);
             let stderr = '';
