@@ -170,6 +170,13 @@ const OPS: OpCase[] = [
   { name: 'avgPool 2×2 s2 valid (shortcut)', shapes: [[8, 16, 16, 8]], op: (x) => tf.avgPool(x4(x), 2, 2, 'valid') },
   { name: 'avgPool over the whole 16×16 map (batch-norm channel mean)', shapes: [[8, 16, 16, 8]], op: (x) => tf.avgPool(x4(x), [16, 16], 1, 'valid') },
   { name: 'relu', shapes: [[8, 16, 16, 8]], op: (x) => tf.relu(x) },
+  // Broadcasting binary ops take three different shader paths on webgpu (binary_op_webgpu.js):
+  // shared memory for a rank-1 operand under 128 long, vec4 with a scalar, plain otherwise.
+  { name: 'mul by a per-channel [8] (shared-memory path)', shapes: [[8, 16, 16, 8], [8]], op: (x, g) => tf.mul(x!, g!) },
+  { name: 'sub a per-channel [8] (batch-norm centring)', shapes: [[8, 16, 16, 8], [8]], op: (x, m) => tf.sub(x!, m!) },
+  { name: 'mul by a scalar tensor (supernet mixing weight, vec4 path)', shapes: [[8, 8, 8, 16], []], op: (x, w) => tf.mul(x!, w!) },
+  { name: 'add a [10] bias to [8, 10] (classifier)', shapes: [[8, 10], [10]], op: (x, b) => tf.add(x!, b!) },
+  { name: 'mul by [1, 1, 1, 8] (vec4 path with broadcast)', shapes: [[8, 16, 16, 8], [1, 1, 1, 8]], op: (x, g) => tf.mul(x!, g!) },
   {
     name: 'batch norm, eval mode (tf.batchNorm with running statistics)',
     shapes: [[8, 16, 16, 8], [8], [8], [8], [8]],
