@@ -151,8 +151,12 @@ export async function settleDevice(device: GPUDevice): Promise<void> {
 function checkedBackendClass(Base: typeof WebGPUBackend): new (device: GPUDevice, adapterInfo?: GPUAdapterInfo) => WebGPUBackend {
   return class CheckedWebGPUBackend extends Base {
     override async read(dataId: object): Promise<tf.BackendValues> {
+      // Values already on the host need no GPU round trip; waiting for the queue there would stall
+      // the pipeline for nothing. A download has waited for the queue anyway (mapAsync), so the
+      // settle after it is nearly free and lets any error event of that work arrive first.
+      const onHost = this.tensorMap.has(dataId) && this.tensorMap.get(dataId).values != null;
       const values = await super.read(dataId);
-      await settleDevice(this.device);
+      if (!onHost) await settleDevice(this.device);
       assertNoDeviceErrors('reading a tensor');
       return values;
     }
