@@ -15,8 +15,8 @@
 # Then every log is searched for Dawn validation messages; any makes the script exit 1.
 #
 # Everything goes under $OUT (the device call's output folder; ./gpu-check-out elsewhere):
-# <step>.log per step, summary.txt (one line per step), runs.jsonl (trials/hour), perf.json,
-# kernels.json, reports/ (the smoke runs' reports), and the stores of the smoke runs.
+# <step>.log per step, summary.txt (one line per step), runs.jsonl (trials/hour), kernels.json,
+# dawn-messages.txt, reports/ (the smoke runs' reports), and the stores of the smoke runs.
 # CHECK_BUDGET_S (default 540) bounds the whole script: a step gets at most what is left, and a step
 # that would get under 20 s is skipped (a device command may run 600 s).
 set -uo pipefail
