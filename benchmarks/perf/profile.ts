@@ -4,12 +4,12 @@
  * only), then reports per kernel name: calls, total ms, and the step time not spent in kernels
  * (tfjs engine + JS glue).
  *
- *   npx tsx benchmarks/perf/profile.ts [--case nb201-network] [--steps 30]
+ *   npx tsx benchmarks/perf/profile.ts [--case nb201-network] [--steps 30]   (any case of steps.ts)
  */
 import { parseArgs } from 'node:util';
 import * as tf from '@tensorflow/tfjs';
 import { initBackend } from '../../harness/engine/backend.js';
-import { buildStepCases } from './steps.js';
+import { buildStepCase, parseCases } from './steps.js';
 
 const { values } = parseArgs({ options: { case: { type: 'string', default: 'nb201-network' }, steps: { type: 'string', default: '30' } } });
 
@@ -46,14 +46,14 @@ for (const config of tf.getKernelsForBackend('wasm')) {
     },
   });
 }
-const cases = buildStepCases();
-const c = cases.find((k) => k.name === values.case)!;
-for (let i = 0; i < 5; i++) c.run();
+const [name] = parseCases(values.case);
+const c = buildStepCase(name!);
+for (let i = 0; i < 5; i++) await c.run();
 stats.clear();
 byShape.clear();
 const steps = Number(values.steps);
 const t0 = performance.now();
-for (let i = 0; i < steps; i++) c.run();
+for (let i = 0; i < steps; i++) await c.run();
 const total = (performance.now() - t0) / steps;
 let kernelMs = 0;
 let calls = 0;
@@ -74,4 +74,4 @@ if (process.env.BY_SHAPE === '1') {
       .slice(0, 40),
   );
 }
-for (const k of cases) k.dispose();
+c.dispose();

@@ -1,7 +1,12 @@
-"""PyTorch CPU peer of benchmarks/perf/train-step.bench.ts: the same three training steps.
+"""PyTorch peer of benchmarks/perf/train-step.bench.ts: the same training steps, same shapes.
 
-Run with Debian's interpreter (python3-torch installs there): /usr/bin/python3 benchmarks/perf/torch_peer.py
-Prints one JSON line per step: {"name", "ms_per_step", "loss"}. One thread by default, like TF.js wasm.
+The bench finds the interpreter itself (benchmarks/perf/peer.ts); by hand, e.g. Debian's:
+  /usr/bin/python3 benchmarks/perf/torch_peer.py [--device cpu|cuda] [--cases three-conv,paper-search]
+Prints one JSON line per step: {"name", "ms_per_step", "mean_ms", "loss", "device", ...}. CPU: one
+thread by default, like TF.js wasm. CUDA: every step ends with torch.cuda.synchronize(), so a step's
+time is its GPU time too (the naspoison side awaits its loss each step as well).
+Cases (steps.ts): three-conv 28x28x1 b64; nb201-network and nb201-supernet C=8 N=1 16x16x1 b64;
+paper-evaluation: NB201 network C=16 N=5 32x32x3 b256; paper-search: NB201 supernet C=16 N=5 32x32x3 b64.
 Networks mirror harness/space (NB201 ReLUConvBN, count_include_pad=False pooling, ResNet reduction
 block, stem, BN-ReLU-GAP-linear head) and PyTorch's default init; the supernet mixes every op on
 every edge by softmax(alpha) with affine=False batch norm, as harness/space/supernet.ts.
@@ -111,22 +116,28 @@ class ThreeConv(nn.Module):
         return h @ self.ws[3]
 
 
-def time_step(model, size, batch, iters, warmup):
+def time_step(model, size, in_c, batch, iters, warmup, device):
     torch.manual_seed(0)
-    x = torch.randn(batch, 1, size, size)
-    y = torch.randint(0, 10, (batch,))
+    model = model.to(device)
+    x = torch.randn(batch, in_c, size, size).to(device)
+    y = torch.randint(0, 10, (batch,)).to(device)
     opt = torch.optim.SGD(model.parameters(), lr=0.05, momentum=0.9, nesterov=True, weight_decay=5e-4)
+    cuda = device == "cuda"
 
     def step():
         opt.zero_grad()
         loss = F.cross_entropy(model(x), y)
         loss.backward()
         opt.step()
-        return loss.item()
+        value = loss.item()
+        if cuda:
+            torch.cuda.synchronize()
+        return value
 
     for _ in range(warmup):
         step()
     samples = []
+    loss = float("nan")
     for _ in range(iters):
         t = time.perf_counter()
         loss = step()
@@ -135,24 +146,42 @@ def time_step(model, size, batch, iters, warmup):
     return samples[len(samples) // 2], sum(samples) / len(samples), loss
 
 
+# name -> (builder(genotype), image size, input channels, batch, paper scale)
+CASES = {
+    "three-conv": (lambda g: ThreeConv(), 28, 1, 64, False),
+    "nb201-network": (lambda g: Net(8, 1, 1, 10, g), 16, 1, 64, False),
+    "nb201-supernet": (lambda g: Net(8, 1, 1, 10, None), 16, 1, 64, False),
+    "paper-evaluation": (lambda g: Net(16, 5, 3, 10, g), 32, 3, 256, True),
+    "paper-search": (lambda g: Net(16, 5, 3, 10, None), 32, 3, 64, True),
+}
+
+
 def main():
     p = argparse.ArgumentParser()
+    p.add_argument("--device", choices=["cpu", "cuda"], default="cpu")
     p.add_argument("--threads", type=int, default=1)
+    p.add_argument("--cases", default="three-conv,nb201-network,nb201-supernet")
     p.add_argument("--iters", type=int, default=30)
     p.add_argument("--warmup", type=int, default=5)
+    p.add_argument("--paper-iters", type=int, default=3)
+    p.add_argument("--paper-warmup", type=int, default=1)
     p.add_argument("--genotype", default="|nor_conv_3x3~0|+|nor_conv_3x3~0|avg_pool_3x3~1|+|skip_connect~0|nor_conv_3x3~1|skip_connect~2|")
     a = p.parse_args()
-    torch.set_num_threads(a.threads)
+    if a.device == "cpu":
+        torch.set_num_threads(a.threads)
+    elif not torch.cuda.is_available():
+        raise SystemExit("--device cuda: torch.cuda.is_available() is False")
     genotype = [tok.split("~")[0] for node in a.genotype.strip("|").split("|+|") for tok in node.split("|")]
-    torch.manual_seed(0)
-    cases = [
-        ("three-conv", ThreeConv(), 28),
-        ("nb201-network", Net(8, 1, 1, 10, genotype), 16),
-        ("nb201-supernet", Net(8, 1, 1, 10, None), 16),
-    ]
-    for name, model, size in cases:
-        median, mean, loss = time_step(model, size, 64, a.iters, a.warmup)
-        print(json.dumps({"name": name, "ms_per_step": round(median, 3), "mean_ms": round(mean, 3), "loss": round(loss, 4), "torch": torch.__version__, "threads": a.threads}))
+    for name in a.cases.split(","):
+        if name not in CASES:
+            raise SystemExit(f"unknown case {name!r}; known: {', '.join(CASES)}")
+        build, size, in_c, batch, paper = CASES[name]
+        torch.manual_seed(0)
+        iters, warmup = (a.paper_iters, a.paper_warmup) if paper else (a.iters, a.warmup)
+        median, mean, loss = time_step(build(genotype), size, in_c, batch, iters, warmup, a.device)
+        print(json.dumps({"name": name, "ms_per_step": round(median, 3), "mean_ms": round(mean, 3), "loss": round(loss, 4), "torch": torch.__version__,
+                          "device": a.device, "threads": a.threads if a.device == "cpu" else 0, "iters": iters, "batch": batch}), flush=True)
+        del build
 
 
 if __name__ == "__main__":
