@@ -1,8 +1,9 @@
 // What `kill -9` leaves in the temp directory — the worker folders of a run whose `finally` never
 // ran — is removed on the next start, and only that: folders of live processes, of other hosts
 // and without a recorded owner are kept.
-import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { spawn, spawnSync } from 'node:child_process';
+import { once } from 'node:events';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, test } from 'vitest';
@@ -45,6 +46,21 @@ describe('stale worker folders', () => {
     expect(readdirSync(dir).sort()).toEqual(
       [`${WORKER_FOLDER_PREFIX}${process.pid}-cccccc`, `${WORKER_FOLDER_PREFIX}${dead}-dddddd`, `${WORKER_FOLDER_PREFIX}eeeeee`, 'naspoison-other-gggggg'].sort(),
     );
+  });
+
+  test('a zombie owner (killed, not yet reaped by init) counts as gone', async (ctx) => {
+    if (!existsSync('/proc/self/stat')) return ctx.skip('no /proc: zombies cannot be told from live processes here');
+    // `sleep 0` exits at once, and its parent (exec'd into `sleep 3`) never reaps it: a zombie for 3 s.
+    const parent = spawn('sh', ['-c', 'sleep 0 & echo $!; exec sleep 3'], { stdio: ['ignore', 'pipe', 'ignore'] });
+    try {
+      const pid = Number((await once(parent.stdout, 'data'))[0]);
+      for (let i = 0; i < 50 && !readFileSync(`/proc/${pid}/stat`, 'utf8').includes(') Z '); i++) await new Promise((r) => setTimeout(r, 20));
+      expect(readFileSync(`/proc/${pid}/stat`, 'utf8')).toContain(') Z ');
+      const zombie = folder(`${WORKER_FOLDER_PREFIX}${pid}-zzzzzz`, { ...currentProcess(), pid });
+      expect(removeStaleWorkerFolders(dir)).toEqual([zombie]);
+    } finally {
+      parent.kill('SIGKILL');
+    }
   });
 
   test('a missing temp directory is no error', () => {

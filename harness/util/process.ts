@@ -21,13 +21,14 @@ export interface ProcessIdentity {
 /** Whether a recorded process still runs: `elsewhere` when it ran on another host (unknowable here). */
 export type ProcessState = 'alive' | 'gone' | 'elsewhere';
 
-/** The start time of `pid` from /proc (Linux), or undefined where there is none. */
-function startTicksOf(pid: number): string | undefined {
+/** State (field 3) and start time (field 22) of `pid` from /proc (Linux); undefined where there is none. */
+function procStat(pid: number): { state: string; startTicks: string } | undefined {
   try {
     const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
     // Field 2, the command name, may hold spaces and parentheses: count fields after its last ')'.
     const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    return fields[19];
+    const [state, startTicks] = [fields[0], fields[19]];
+    return state === undefined || startTicks === undefined ? undefined : { state, startTicks };
   } catch {
     return undefined;
   }
@@ -35,13 +36,15 @@ function startTicksOf(pid: number): string | undefined {
 
 /** This process's identity. */
 export function currentProcess(): ProcessIdentity {
-  const ticks = startTicksOf(process.pid);
+  const ticks = procStat(process.pid)?.startTicks;
   return { pid: process.pid, host: hostname(), ...(ticks !== undefined ? { startTicks: ticks } : {}) };
 }
 
 /**
  * Whether the recorded process still runs on this host. A pid that exists but belongs to a process
- * started at another time (pid reuse) counts as gone; one owned by another user (EPERM) as alive.
+ * started at another time (pid reuse) counts as gone, and so does a zombie (killed, not yet reaped:
+ * after a `kill -9` of a process group the orphans wait for init, which may take seconds); one
+ * owned by another user (EPERM) counts as alive.
  */
 export function processState(owner: ProcessIdentity): ProcessState {
   if (owner.host !== hostname()) return 'elsewhere';
@@ -51,10 +54,9 @@ export function processState(owner: ProcessIdentity): ProcessState {
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code !== 'EPERM') return 'gone';
   }
-  if (owner.startTicks !== undefined) {
-    const now = startTicksOf(owner.pid);
-    if (now !== undefined && now !== owner.startTicks) return 'gone';
-  }
+  const now = procStat(owner.pid);
+  if (now !== undefined && (now.state === 'Z' || now.state === 'X')) return 'gone';
+  if (owner.startTicks !== undefined && now !== undefined && now.startTicks !== owner.startTicks) return 'gone';
   return 'alive';
 }
 
