@@ -53,8 +53,15 @@ Options:
 export const MERGE_HELP = `Usage: naspoison merge <target.db> <shard.db>...
 
 Copies trials, runs and cached results of sharded stores into the target (created if missing).
-Identical entries are skipped; an entry whose key the target has with different results is a
-conflict: it is reported and left unchanged in the target, the other entries are merged (exit 1).
+Identical entries are skipped (timings aside); an entry whose key the target has with different
+results is a conflict: it is reported and left unchanged in the target, the other entries are
+merged (exit 1).
+
+Stores of "naspoison run --shard i/n" are checked first: shards of different code versions, tiers,
+backends, datasets, shard counts or plans (spec files and filters) are refused with the reason and
+nothing is written (exit 1). Then it says which shards of the plan the target holds and prints the
+command that computes the verdicts and the report over it: "naspoison run --store <target>" with
+the shards' tier, backend and spec filters, which finds every trial stored and trains nothing.
 `;
 
 export const REPORT_HELP = `Usage: naspoison report [options] [run id]
@@ -92,10 +99,17 @@ Options:
   --run-id <id>       name the run (default: the start time)
   --no-report         skip the report
   --strict            count underpowered assertions as failures
+  --shard <i/n>       compute only shard i of n (1 ≤ i ≤ n) of the run's trials — all matrices of all
+                      selected spec files, dealt by estimated cost — and no verdicts or report; merge
+                      the n shards' stores with "naspoison merge", then run over the merged store
   -h, --help          show this help
 
+Several runs on one store share its trials: each trial is claimed before it is computed, a trial
+another live process holds is waited for, and one whose process died is taken over.
+
 Exit codes: 0 no decided assertion failed (underpowered ones are reported, not failed, unless
---strict), 1 an assertion failed or a spec errored, 2 usage error.
+--strict), 1 an assertion failed or a spec errored, 2 usage error. With --shard: 0 every trial of
+the shard is stored, 1 one errored or the run failed.
 `;
 
 export const TRAIN_HELP = `Usage: naspoison train [options]

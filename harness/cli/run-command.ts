@@ -15,6 +15,7 @@ import { loadTier } from '../run/tiers.js';
 import { defaultWorkerCount, removeStaleWorkerFolders } from '../run/workers.js';
 import { runErrorLine, specErrors } from './run-errors.js';
 import { matchSpecFiles } from './spec-files.js';
+import { parseShard, shardLabel } from '../run/shard.js';
 import { writeRunReport } from './report-command.js';
 import { RUN_MATRIX_NAMESPACE, type MatrixEntry } from '../report/from-store.js';
 import { formatDuration, style, UsageError, userInput } from './terminal.js';
@@ -88,6 +89,7 @@ export async function runCommand(argv: string[]): Promise<number> {
       'run-id': { type: 'string' },
       'no-report': { type: 'boolean', default: false },
       strict: { type: 'boolean', default: false },
+      shard: { type: 'string' },
       help: { type: 'boolean', short: 'h', default: false },
     },
     allowPositionals: true,
@@ -103,7 +105,12 @@ export async function runCommand(argv: string[]): Promise<number> {
   const tier = userInput(() => loadTier(values.tier));
   const backendChoice = userInput(() => resolveBackendChoice(values.backend));
   userInput(() => defaultWorkerCount());
-  const runId = values['run-id'] ?? newRunId();
+  const shard = values.shard === undefined ? undefined : userInput(() => parseShard(values.shard!));
+  // As given (a name or a file), before the environment is set for the spec processes below.
+  const tierArgument = values.tier ?? process.env.NASPOISON_TIER ?? tier.name;
+  if (shard && values.strict) throw new UsageError('--strict applies to verdicts, which a shard does not compute; give it to the run over the merged store');
+  // Shards of one run start together on n machines: their default ids must differ, or merging would find them in conflict.
+  const runId = values['run-id'] ?? (shard ? `${newRunId()}-shard-${shard.index}of${shard.count}` : newRunId());
   if (!/^[A-Za-z0-9._-]+$/.test(runId)) throw new UsageError(`--run-id "${runId}" may use letters, digits, '.', '_' and '-' only`);
   const specFiles = userInput(() => matchSpecFiles(positionals));
   // What kill -9 left of earlier runs: worker folders whose owner process is gone.
@@ -143,7 +150,20 @@ export async function runCommand(argv: string[]): Promise<number> {
   if (values.fixture) process.env.NASPOISON_FIXTURE = '1';
   process.env.NASPOISON_STRICT = values.strict ? '1' : '0';
 
-  process.stderr.write(`${style.bold('naspoison run', process.stderr)} ${runId} · tier ${tier.name} · store ${storePath}\n`);
+  process.stderr.write(`${style.bold('naspoison run', process.stderr)} ${runId} · tier ${tier.name} · store ${storePath}${shard ? ` · shard ${shardLabel(shard)}` : ''}\n`);
+  if (shard) {
+    const planArguments = [
+      '--tier',
+      tierArgument,
+      '--backend',
+      backend.name,
+      ...(values.fixture ? ['--fixture'] : []),
+      ...(values['data-dir'] !== undefined ? ['--data-dir', resolve(values['data-dir'])] : []),
+      ...positionals,
+    ];
+    const { runShard } = await import('./shard-run.js');
+    return await runShard({ shard, runId, storePath, filters: positionals, planArguments });
+  }
   const started = performance.now();
   let exitCode = 1;
   let ranFiles = 0;

@@ -8,7 +8,7 @@ import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, test } from 'vitest';
 import { openStore, trialKey, type TrialRecord } from '../store/index.js';
 import { CLEAN_ATTACK as CLEAN } from './cells.js';
-import { reportableRunIds, runResultsFromStore } from './from-store.js';
+import { machinesOf, reportableRunIds, runResultsFromStore } from './from-store.js';
 import { renderMarkdown } from './render.js';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
@@ -122,6 +122,14 @@ function makeStore(name: string, options: StoreOptions = {}): string {
 }
 
 describe('results from the store', () => {
+  test('trials of shards that ran on different machines (one backend and TF.js) report every machine; other backends are refused', () => {
+    const a = trial('pdarts', CLEAN, 0, 0, 85);
+    const b = { ...trial('pdarts', CLEAN, 0, 1, 86), environment: { ...environment, cpuModel: 'AMD EPYC 7763', cpuCount: 4 } };
+    expect(machinesOf([a, a])).toBeUndefined();
+    expect(machinesOf([a, b])).toEqual({ ...environment, cpuModel: 'AMD EPYC 7763 / test (trials ran on 2 machine configurations)', cpuCount: 2 });
+    expect(machinesOf([a, { ...b, environment: { ...b.environment, backend: 'cpu' } }])).toBeUndefined();
+  });
+
   test('a finished run carries its exit code into the results', () => {
     const store = openStore(makeStore('finished.db', { exitCode: 1 }), { readonly: true });
     const results = runResultsFromStore(store, 'r1');

@@ -15,7 +15,7 @@
  * the adjusted p-values as the spec file's did.
  */
 import { canonicalJson } from '../util/canonical-json.js';
-import type { TrialRecord, TrialStore } from '../store/index.js';
+import type { EnvironmentFingerprint, TrialRecord, TrialStore } from '../store/index.js';
 import { RUN_ASSERTIONS_NAMESPACE, type RunAssertions } from '../verdicts/index.js';
 import { buildRunResults, type MetricSettings } from './build.js';
 import { CLEAN_ATTACK, NO_DEFENCE, cellId } from './cells.js';
@@ -276,6 +276,32 @@ export function mergeMatrixSettings(
   return { cellSettings };
 }
 
+/**
+ * The environment of trials that ran on several machines — the shards of a run on a CI matrix —
+ * with the same backend and TF.js version: one fingerprint whose differing fields list every value
+ * (`AMD EPYC 7763 / Intel Xeon 8370C`; the smallest core count). Undefined when every trial ran in
+ * one environment (the report takes it from the trials), or when backends or TF.js versions differ:
+ * such trials do not form one run, and building the results refuses them, naming the difference.
+ */
+export function machinesOf(trials: readonly TrialRecord[]): EnvironmentFingerprint | undefined {
+  const envs = [...new Map(trials.map((t) => [canonicalJson(t.environment), t.environment])).values()];
+  const first = envs[0];
+  if (first === undefined || envs.length === 1) return undefined;
+  if (envs.some((e) => e.backend !== first.backend || e.tfjs !== first.tfjs)) return undefined;
+  const joined = (field: 'node' | 'platform' | 'arch' | 'cpuModel' | 'gpu') => [...new Set(envs.map((e) => e[field]).filter((v): v is string => v !== undefined))].sort().join(' / ');
+  const gpu = joined('gpu');
+  return {
+    backend: first.backend,
+    tfjs: first.tfjs,
+    node: joined('node'),
+    platform: joined('platform'),
+    arch: joined('arch'),
+    cpuModel: `${joined('cpuModel')} (trials ran on ${envs.length} machine configurations)`,
+    cpuCount: Math.min(...envs.map((e) => e.cpuCount)),
+    ...(gpu !== '' ? { gpu } : {}),
+  };
+}
+
 /** Builds the results of run `runId`; throws naming the run when it recorded nothing. */
 export function runResultsFromStore(store: TrialStore, runId: string, options: { title?: string } = {}): RunResults {
   const matrices = parseMatrices(store).filter((m) => m.runId === runId);
@@ -305,6 +331,7 @@ export function runResultsFromStore(store: TrialStore, runId: string, options: {
   const versions = [...new Set(trials.map((t) => t.codeVersion))].sort();
   const codeVersion = versions.length === 1 ? versions[0]! : `${run?.codeVersion ?? versions[versions.length - 1]!} (trials from ${versions.length} code versions: ${versions.join(', ')})`;
   const recordedAt = matrices.map((m) => m.recordedAt).sort();
+  const environment = machinesOf(trials);
   const sequential = mergeSequential(matrices);
   return buildRunResults(trials, {
     protocolVersion: PROTOCOL_VERSION,
@@ -312,6 +339,7 @@ export function runResultsFromStore(store: TrialStore, runId: string, options: {
       id: runId,
       createdAt: run?.startedAt ?? recordedAt[0]!,
       codeVersion,
+      ...(environment !== undefined ? { environment } : {}),
       dataset: first.dataset,
       ...(run?.command ? { command: run.command } : {}),
       ...(run && run.exitCode !== null ? { exitCode: run.exitCode } : {}),

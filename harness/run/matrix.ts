@@ -165,7 +165,7 @@ async function runSequentialMatrix(valid: ValidMatrixSpec, design: Required<Sequ
  * store so that other processes on it share them (harness/run/shared-work.ts); waits for the ones
  * another process is computing. Returns how many this process (or its workers) computed.
  */
-async function runPlans(plans: readonly TrialPlan[], ctx: RunContext, label: string): Promise<number> {
+export async function runPlans(plans: readonly TrialPlan[], ctx: RunContext, label: string): Promise<number> {
   const pending = plans.filter((p) => !ctx.store.hasTrial(planIdentity(p, ctx).key));
   const workers = Math.min(ctx.workers, pending.length);
   ctx.log(

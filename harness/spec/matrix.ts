@@ -5,7 +5,7 @@
  * `m.cell(0.5).deltaImprovement`, `m.control.accuracy`, `m.cell(0.5).metric('skipConnections')`.
  */
 import { createHash } from 'node:crypto';
-import { beforeAll } from 'vitest';
+import { beforeAll, TestRunner } from 'vitest';
 import { canonicalJson } from '../util/canonical-json.js';
 import { CLEAN } from '../attacks/index.js';
 import { sharedRunContext, type RunContext } from '../run/context.js';
@@ -251,10 +251,15 @@ export class PoisoningMatrix {
 
 /**
  * Declares a poisoning matrix in a spec file (call it inside `describe`). Its trials run once in a
- * `beforeAll` (no timeout: trials take minutes) before the tests that assert on it.
+ * `beforeAll` (no timeout: trials take minutes) before the tests that assert on it. The declaration
+ * is also noted in the spec file's task meta (`naspoisonMatrices`), so that a collection pass —
+ * `naspoison run --shard`, which plans every trial of the run before computing any — finds every
+ * matrix without running a hook.
  */
 export function poisoningMatrix(options: PoisoningMatrixOptions): PoisoningMatrix {
   const matrix = new PoisoningMatrix(options);
+  const file = TestRunner.getCurrentSuite().file;
+  (file.meta.naspoisonMatrices ??= []).push({ label: matrix.label, spec: matrix.spec });
   const getContext = options.context ?? sharedRunContext;
   beforeAll(async () => {
     const context = await getContext();

@@ -1,6 +1,7 @@
 import 'vitest';
 import type { MatcherVerdict } from '../verdicts/index.js';
 import type { NoWorseThanOptions } from './matchers.js';
+import type { ValidMatrixSpec } from '../run/matrix.js';
 
 interface SignificanceMatchers<R = unknown> {
   /**
@@ -27,5 +28,7 @@ declare module 'vitest' {
   interface TaskMeta {
     /** The verdicts of naspoison's matchers in this test, for the store reporter. */
     naspoison?: { verdicts: MatcherVerdict[] };
+    /** On a spec file's task: the poisoning matrices it declares, in order (see `poisoningMatrix`). */
+    naspoisonMatrices?: Array<{ label: string; spec: ValidMatrixSpec }>;
   }
 }

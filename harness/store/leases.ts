@@ -322,6 +322,9 @@ export class LeaseHeartbeat {
   /** Stops the thread and waits for it to end. */
   async stop(): Promise<void> {
     const ended = new Promise<void>((resolve) => this.worker.once('exit', () => resolve()));
+    // Held while it stops: an unreferenced thread would let a process with nothing else to do exit
+    // before the thread's exit is seen, leaving this promise (and a top-level await) unsettled.
+    this.worker.ref();
     this.worker.postMessage('stop');
     await ended;
   }

@@ -1,6 +1,7 @@
 /**
  * Merging sharded stores: trials, runs and cache rows of several source stores are copied into one
- * target store, in one transaction. Rows already in the target with the same results are skipped;
+ * target store, in one transaction. Rows already in the target with the same results are skipped
+ * (timings aside: trials compare their result fields, cached values all but their measurements);
  * an errored target trial is replaced by a completed source trial; rows whose key matches but whose
  * results differ are kept as they are in the target and reported as conflicts, never overwritten.
  */
@@ -173,11 +174,26 @@ function mergeCache(target: TrialStore, source: string, entry: CacheEntry, repor
   report.conflicts.push({ table: 'cache', key: `${entry.namespace}/${entry.key}`, source, fields: ['value'] });
 }
 
-/** Whether two JSON texts hold the same data (key order and spacing aside). */
+/**
+ * Fields of a cached value that measure its computation rather than state its result: durations
+ * (`trainMs`, `searchMs`, … — any key ending in `Ms`) and when it was made (`createdAt`). Every
+ * shard of a run computes the random baseline, so two stores hold the same evaluation with
+ * different `trainMs`: the same result, not a conflict.
+ */
+const MEASUREMENT_KEY = /(Ms|^createdAt)$/;
+
+/** A JSON value without its measurement fields, at any depth. */
+function withoutMeasurements(value: unknown): unknown {
+  if (Array.isArray(value)) return value.map(withoutMeasurements);
+  if (typeof value !== 'object' || value === null) return value;
+  return Object.fromEntries(Object.entries(value).filter(([k]) => !MEASUREMENT_KEY.test(k)).map(([k, v]) => [k, withoutMeasurements(v)]));
+}
+
+/** Whether two JSON texts hold the same data (key order, spacing and measurement fields aside). */
 function sameJson(a: string, b: string): boolean {
   if (a === b) return true;
   try {
-    return canonicalJson(JSON.parse(a)) === canonicalJson(JSON.parse(b));
+    return canonicalJson(withoutMeasurements(JSON.parse(a))) === canonicalJson(withoutMeasurements(JSON.parse(b)));
   } catch {
     return false;
   }

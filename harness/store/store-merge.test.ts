@@ -88,6 +88,17 @@ describe('mergeStores', () => {
     after.close();
   });
 
+  test('cached values that differ only in how long they took (every shard trains the random baseline) are the same result', () => {
+    const value = (trainMs: number, accuracy: number) => JSON.stringify({ genotype: 'g', accuracy, trainMs, detail: { searchMs: trainMs * 2, steps: 4 } });
+    const target = shard([], [], [['evaluation.v1', 'e', value(675.2, 81.5)]]);
+    const same = shard([], [], [['evaluation.v1', 'e', value(859.9, 81.5)]]);
+    const different = shard([], [], [['evaluation.v1', 'e', value(859.9, 81.6)]]);
+    expect(mergeStores(target, [same]).cache).toEqual({ inserted: 0, replaced: 0, skipped: 1, conflicts: 0 });
+    const report = mergeStores(target, [different]);
+    expect(report.cache).toEqual({ inserted: 0, replaced: 0, skipped: 0, conflicts: 1 });
+    expect(report.conflicts).toEqual([{ table: 'cache', key: 'evaluation.v1/e', source: different, fields: ['value'] }]);
+  });
+
   test('an unfinished run is completed by a shard that saw it finish; a differing run is a conflict', () => {
     const target = shard([], ['r1', 'r2']);
     const sourcePath = join(dir, 'finished-runs.sqlite');
