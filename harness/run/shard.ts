@@ -59,10 +59,11 @@ const num = (x: unknown, fallback: number): number => (typeof x === 'number' && 
  * A trial's expected cost, in image-epochs of the tier's evaluation network: the retraining of the
  * found cell plus the search, scaled by each network's width (channels², cells). A relative
  * estimate for balancing shards, not a time. Measured at the smoke tier on 2 cores (trial
- * durations in the store, runs of 2026-11-29): random search 6.5 s, P-DARTS 20 s, random search
- * with early stopping 30 s per trial, i.e. 1 : 3.1 : 4.6; this model gives 8,000 : 23,000 : 24,000
- * image-epochs (1 : 2.9 : 3.0) — close enough that no shard gets much more than its share. A NAS
- * method this model does not know is costed as one more retraining.
+ * durations in the store of a full smoke run): random search 6.5 s, P-DARTS 19.0 s, random search
+ * with early stopping 29.1 s per trial, i.e. 1 : 2.9 : 4.5; this model gives 8,000 : 23,000 :
+ * 24,000 image-epochs (1 : 2.9 : 3.0) — close enough that no shard gets much more than its share
+ * (early stopping's small batches cost more per image than the model says). A NAS method this
+ * model does not know is costed as one more retraining.
  */
 export function estimateTrialCost(plan: Pick<TrialPlan, 'nas'>, run: CostContext): number {
   const evaluation = run.tier.evaluation;
