@@ -141,7 +141,7 @@ export function buildStepCase(name: StepCaseName, gradients: GradientsChoice = '
       numClasses: 10,
       batch: spec.batch,
       gradients,
-      what: `the ${name} step (${spec.description})`,
+      what: `bench case ${name}`,
     });
   } catch (error) {
     built.dispose();

@@ -1,8 +1,10 @@
 /**
- * The training-step memory budget on wasm: the estimate from two small probe batches against the
+ * The training-step memory budget: on wasm, the estimate from two small probe batches against the
  * measured peak of a moderate batch, the clear error for a step that cannot fit (and none for one
  * that can), the probe leaving the model as it was, and the heap guard turning an allocation the
- * wasm heap cannot hold into an Error instead of a tensor at address 0.
+ * wasm heap cannot hold into an Error instead of a tensor at address 0; leanVariableGrads against
+ * tf.variableGrads (bit-identical gradients, nothing leaked, half the peak); the engine-buffer
+ * measurement off wasm.
  */
 import * as tf from '@tensorflow/tfjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -156,6 +158,26 @@ describe('leanVariableGrads', () => {
       const { reference, lean } = compare(net, 8, 1);
       expect(lean.grads).toEqual(reference.grads);
       expect(lean.leaked).toBe(0);
+    } finally {
+      net.dispose();
+      await initBackend('wasm');
+    }
+  });
+});
+
+describe('training-step memory off wasm', () => {
+  it('measures from the engine\'s distinct buffers off wasm, and leaves the engine as it was', async () => {
+    await initBackend('cpu');
+    const net = buildNetwork(GENOTYPE, { channels: 2, cellsPerStage: 1, inputChannels: 1, numClasses: 10 }, new Rng(7));
+    try {
+      const probe: StepMemoryProbe = { key: 'cpu-test', model: net, inputShape: [8, 8, 1], numClasses: 10 };
+      const estimate = measureTrainingStepMemory(probe);
+      expect(estimate.method).toBe('engine-buffers');
+      expect(estimate.samples[0].peakBytes).toBeGreaterThan(0);
+      expect(estimate.bytesPerSample).toBeGreaterThan(0);
+      // The probe's counting wrappers are gone again.
+      expect(Object.prototype.hasOwnProperty.call(tf.engine(), 'trackTensor')).toBe(false);
+      expect(Object.prototype.hasOwnProperty.call(tf.engine(), 'removeDataId')).toBe(false);
     } finally {
       net.dispose();
       await initBackend('wasm');
