@@ -6,6 +6,7 @@
 import * as tf from '@tensorflow/tfjs';
 import '@tensorflow/tfjs-backend-wasm';
 import { registerGradientFixes } from './gradients.js';
+import { installWasmHeapGuard } from './memory-budget.js';
 import { registerWasmKernels } from './kernels/register.js';
 import { installWebgpuBackend } from './webgpu/device.js';
 
@@ -110,6 +111,8 @@ export async function initBackend(choice: BackendChoice = resolveBackendChoice()
       continue;
     }
     await tf.ready();
+    // A wasm allocation that does not fit then throws a clear error instead of corrupting the heap.
+    if (name === 'wasm') installWasmHeapGuard();
     active = { name, detail, choice };
     return active;
   }

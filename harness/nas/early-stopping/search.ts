@@ -20,6 +20,7 @@ import { genotypeToString, type Nb201Genotype } from '../../space/genotype.js';
 import { buildNetwork } from '../../space/network.js';
 import { batchRanges, gatherBatch } from '../../train/batches.js';
 import { nb201Recipe, type TrainingRecipe } from '../../train/recipe.js';
+import { checkTrainingStepFits } from '../../train/memory-check.js';
 import { evaluateModel, trainModel } from '../../train/trainer.js';
 import type { SearchContext, SearchOutcome } from '../types.js';
 import type { EarlyStoppingSettings } from './settings.js';
@@ -42,6 +43,14 @@ export async function scoreCandidate(genotype: Nb201Genotype, train: ImageDatase
     new Rng(deriveSeed(seed, 'weights')),
   );
   try {
+    checkTrainingStepFits(network, {
+      key: `nb201-network:${genotypeToString(canonicalRepresentative(genotype))}:C${settings.channels}:N${settings.cellsPerStage}`,
+      what: `the early-stopping candidate ${genotypeToString(genotype)} (C=${settings.channels}, N=${settings.cellsPerStage}, batch ${settings.batchSize})`,
+      batch: settings.batchSize,
+      data: train,
+      channels: settings.channels,
+      cellsPerStage: settings.cellsPerStage,
+    });
     await trainModel(network, train, recipeOf(settings), { seed: deriveSeed(seed, 'training') });
     // Accuracy against the validation split's own (possibly poisoned) labels.
     return 100 * (await evaluateModel(network, validation, 500)).accuracy;

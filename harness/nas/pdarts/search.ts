@@ -21,6 +21,7 @@ import { Adam } from '../../train/adam.js';
 import { batchRanges, gatherBatch } from '../../train/batches.js';
 import { learningRateAt } from '../../train/recipe.js';
 import { Sgd } from '../../train/sgd.js';
+import { checkTrainingStepFits } from '../../train/memory-check.js';
 import { LossLog, lossAndGradients } from '../../train/trainer.js';
 import type { Diagnostics, SearchContext, SearchOutcome } from '../types.js';
 import type { PdartsSettings } from './settings.js';
@@ -99,6 +100,14 @@ export async function pdartsSearch(context: SearchContext<PdartsSettings>): Prom
       { channels: settings.channels, cellsPerStage: stage.cellsPerStage, inputChannels: train.channels, numClasses: train.numClasses, edgeOps, affine: false },
       new Rng(deriveSeed(seed, 'pdarts-stage', s)),
     );
+    checkTrainingStepFits(supernet, {
+      key: `pdarts-supernet:${JSON.stringify(edgeOps)}:C${settings.channels}:N${stage.cellsPerStage}`,
+      what: `the P-DARTS stage ${s + 1} supernet (C=${settings.channels}, N=${stage.cellsPerStage}, batch ${settings.batchSize})`,
+      batch: settings.batchSize,
+      data: train,
+      channels: settings.channels,
+      cellsPerStage: stage.cellsPerStage,
+    });
     const sgd = new Sgd({ momentum: settings.weightMomentum, nesterov: false, weightDecay: settings.weightDecay });
     const adam = new Adam({ learningRate: settings.alphaLearningRate, beta1: settings.alphaBeta1, beta2: settings.alphaBeta2, weightDecay: settings.alphaWeightDecay });
     const weightRanges = batchRanges(weightSet.n, settings.batchSize);
