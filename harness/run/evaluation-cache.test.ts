@@ -25,7 +25,7 @@ await initBackend('wasm');
 const data = syntheticPair({ trainN: 64, testN: 32, seed: dataSeed as number, height: 8, width: 8, channels: 1, numClasses: 4 });
 const cache = openEvaluationCache(store as string);
 const g = genotypeFromString('|nor_conv_3x3~0|+|skip_connect~0|avg_pool_3x3~1|+|nor_conv_1x1~0|none~1|nor_conv_3x3~2|');
-const r = evaluateGenotype(g, data, { recipe: nb201Recipe(epochs as number, { batchSize: 32 }), network: { channels: 4, cellsPerStage: 1 } }, { seed: seed as number, backend: 'wasm', cache: cache.cache });
+const r = await evaluateGenotype(g, data, { recipe: nb201Recipe(epochs as number, { batchSize: 32 }), network: { channels: 4, cellsPerStage: 1 } }, { seed: seed as number, backend: 'wasm', cache: cache.cache });
 cache.close();
 console.log(JSON.stringify({ accuracy: r.accuracy, cached: r.cached }));
 `,
