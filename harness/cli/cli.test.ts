@@ -4,7 +4,7 @@
 import { mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { ANSI, cli, TINY, type CliResult } from './test-utils.js';
+import { ANSI, cli, corruptSqlite, TINY, type CliResult } from './test-utils.js';
 import { afterAll, afterEach, describe, expect, test } from 'vitest';
 import { style } from './terminal.js';
 
@@ -19,21 +19,6 @@ function fileIn(name: string, content: string | Buffer): string {
   return path;
 }
 
-/** An SQLite header (page size 4096, 2 pages) followed by noise: opens as SQLite, reads as garbage. */
-function corruptSqlite(): Buffer {
-  const bytes = Buffer.alloc(8192);
-  Buffer.from('SQLite format 3\0', 'latin1').copy(bytes);
-  bytes.writeUInt16BE(4096, 16);
-  bytes[18] = 1;
-  bytes[19] = 1;
-  bytes.writeUInt32BE(2, 28);
-  let x = 12345;
-  for (let i = 100; i < bytes.length; i++) {
-    x = (Math.imul(x, 1103515245) + 12345) >>> 0;
-    bytes[i] = x >>> 24;
-  }
-  return bytes;
-}
 
 function expectNoColour(r: CliResult): void {
   expect(r.stdout).not.toMatch(ANSI);

@@ -21,7 +21,7 @@ import { encodeIdx } from '../data/idx-write.js';
 import { IDX_FILE_NAMES } from '../data/load.js';
 import { openStore, recordRunStart, type RunStart } from '../store/index.js';
 import { makeTrial, TEST_ENVIRONMENT } from '../store/test-helpers.js';
-import { cli, ROOT, TINY } from './test-utils.js';
+import { cli, corruptSqlite, ROOT, TINY } from './test-utils.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'naspoison-reliability-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -68,21 +68,6 @@ function dataDir(folder: string, breakIt: (files: Record<keyof typeof IDX_FILE_N
   return data;
 }
 
-/** An SQLite header (page size 4096, 2 pages) followed by noise: opens as SQLite, reads as garbage. */
-function corruptSqlite(): Buffer {
-  const bytes = Buffer.alloc(8192);
-  Buffer.from('SQLite format 3\0', 'latin1').copy(bytes);
-  bytes.writeUInt16BE(4096, 16);
-  bytes[18] = 1;
-  bytes[19] = 1;
-  bytes.writeUInt32BE(2, 28);
-  let x = 12345;
-  for (let i = 100; i < bytes.length; i++) {
-    x = (Math.imul(x, 1103515245) + 12345) >>> 0;
-    bytes[i] = x >>> 24;
-  }
-  return bytes;
-}
 
 /** A store file made by `edit` on a copy of the seeded store (then closed and checkpointed). */
 function editedStore(path: string, edit: (db: Database.Database) => void): string {

@@ -144,7 +144,7 @@ export async function runCommand(argv: string[]): Promise<number> {
   // The spec processes read their configuration from the environment (see harness/run/context.ts).
   process.env.NASPOISON_RUN_ID = runId;
   process.env.NASPOISON_STORE = storePath;
-  process.env.NASPOISON_TIER = values.tier ?? tier.name;
+  process.env.NASPOISON_TIER = tierArgument; // as given: a tier file named only through NASPOISON_TIER stays a file
   process.env.NASPOISON_BACKEND = backend.name;
   if (values['data-dir'] !== undefined) process.env.NASPOISON_DATA_DIR = resolve(values['data-dir']);
   if (values.fixture) process.env.NASPOISON_FIXTURE = '1';

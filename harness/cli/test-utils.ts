@@ -35,3 +35,19 @@ export function cli(args: string[], env: Record<string, string | undefined> = {}
     child.on('close', (code) => resolve({ code, stdout, stderr }));
   });
 }
+
+/** An SQLite header (page size 4096, 2 pages) followed by noise: opens as SQLite, reads as garbage. */
+export function corruptSqlite(): Buffer {
+  const bytes = Buffer.alloc(8192);
+  Buffer.from('SQLite format 3\0', 'latin1').copy(bytes);
+  bytes.writeUInt16BE(4096, 16);
+  bytes[18] = 1;
+  bytes[19] = 1;
+  bytes.writeUInt32BE(2, 28);
+  let x = 12345;
+  for (let i = 100; i < bytes.length; i++) {
+    x = (Math.imul(x, 1103515245) + 12345) >>> 0;
+    bytes[i] = x >>> 24;
+  }
+  return bytes;
+}
