@@ -18,6 +18,7 @@ import { randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
 import { Worker } from 'node:worker_threads';
 import { createRequire } from 'node:module';
+import { processState } from '../util/process.js';
 import { BUSY_TIMEOUT_MS } from './schema.js';
 import { StoreError, toStoreError } from './errors.js';
 
@@ -78,14 +79,12 @@ export function leaseOwner(): LeaseOwner {
   return { id: `${host}:${process.pid}:${randomUUID().slice(0, 8)}`, host, pid: process.pid };
 }
 
-/** Whether process `pid` is alive on this host (a signal-0 probe; EPERM means it exists under another user). */
+/**
+ * Whether process `pid` is alive on this host. A zombie (killed, not yet reaped) counts as gone, so
+ * a claim of a `kill -9`ed worker is taken over at once rather than after its expiry.
+ */
 export function processAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === 'EPERM';
-  }
+  return processState({ pid, host: hostname() }) === 'alive';
 }
 
 /**
