@@ -161,6 +161,8 @@ export interface EvaluationResult {
  * losses stay on the backend until one asynchronous read at the end.
  */
 export async function evaluateModel(model: Trainable, test: ImageDataset, batchSize: number): Promise<EvaluationResult> {
+  // No images, no accuracy (0/0), as before this read was made asynchronous; tf.concat([]) would throw.
+  if (test.n === 0) return { accuracy: NaN, correct: 0, total: 0, meanLoss: NaN };
   const all = new Int32Array(test.n).map((_, i) => i);
   const predictions: tf.Tensor1D[] = [];
   const losses = new LossLog();
