@@ -109,9 +109,18 @@ function workerFolders(): string[] {
   return readdirSync(runTmp).filter((n) => n.startsWith(WORKER_FOLDER_PREFIX));
 }
 
+/**
+ * Diagnostics that describe the run's history, not its result: wall times, and whether the
+ * retraining was found in the cache (which of two trials sharing a genotype ran first depends on
+ * the workers' order, and so on where the kills fell).
+ */
+function resultDiagnostics(diagnostics: Record<string, unknown>): Record<string, unknown> {
+  return Object.fromEntries(Object.entries(diagnostics).filter(([k]) => !k.endsWith('Ms') && k !== 'retrainCached'));
+}
+
 /** What a trial's result is, without when and how long (wall time is not a result). */
 function numbers(t: TrialRecord): Record<string, unknown> {
-  const diagnostics = Object.fromEntries(Object.entries(t.diagnostics).filter(([k]) => !k.endsWith('Ms')));
+  const diagnostics = resultDiagnostics(t.diagnostics);
   return {
     key: t.trialKey,
     arm: `${t.attack}@${t.budget}#${t.trialIndex}`,
@@ -131,7 +140,7 @@ function reportNumbers(path: string, runId: string): Record<string, unknown> {
   const r = read(path, (s) => runResultsFromStore(s, runId));
   return {
     randomBaseline: r.randomBaseline,
-    cells: r.cells.map((c) => ({ ...c, diagnostics: Object.fromEntries(Object.entries(c.diagnostics).filter(([k]) => !k.endsWith('Ms'))) })),
+    cells: r.cells.map((c) => ({ ...c, diagnostics: resultDiagnostics(c.diagnostics) })),
     comparisons: r.comparisons,
     assertions: (r.assertions ?? []).map((a) => ({ name: a.name, status: a.status, verdicts: a.verdicts })),
   };
