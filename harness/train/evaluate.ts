@@ -12,7 +12,7 @@ import { genotypeToString, type Nb201Genotype } from '../space/genotype.js';
 import type { MacroConfig } from '../space/macro.js';
 import { buildNetwork } from '../space/network.js';
 import { canonicalJson } from '../util/canonical-json.js';
-import { checkTrainingStepFits } from './memory-check.js';
+import { checkTrainingStepFits, networkStepKey } from './memory-check.js';
 import type { TrainingRecipe } from './recipe.js';
 import { evaluateModel, trainModel, type EpochReport } from './trainer.js';
 
@@ -99,7 +99,7 @@ export async function evaluateGenotype(
     );
     try {
       checkTrainingStepFits(network, {
-        key: `nb201-network:${described.canonical}:C${protocol.network.channels}:N${protocol.network.cellsPerStage}`,
+        key: networkStepKey(genotype, protocol.network.channels, protocol.network.cellsPerStage),
         what: `the clean evaluation of ${name} (C=${protocol.network.channels}, N=${protocol.network.cellsPerStage}, batch ${protocol.recipe.batchSize})`,
         batch: protocol.recipe.batchSize,
         data: data.train,

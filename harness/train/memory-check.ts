@@ -12,9 +12,19 @@
 import * as tf from '@tensorflow/tfjs';
 import type { ImageDataset } from '../data/types.js';
 import { ensureTrainingStepFits, WASM_HEAP_LIMIT_BYTES, type ProbeModel } from '../engine/memory-budget.js';
+import { canonicalGenotype } from '../space/canonical.js';
+import type { Nb201Genotype } from '../space/genotype.js';
 
 /** Upper bound on one step's bytes per first-stage activation element and cell (see the module note). */
 export const STEP_BYTES_BOUND_PER_ELEMENT = 1024;
+
+/**
+ * The probe key of an NB201 network: one per isomorphism class and size, so an evaluation and an
+ * early-stopping candidate of the same network share one measurement.
+ */
+export function networkStepKey(genotype: Nb201Genotype, channels: number, cellsPerStage: number): string {
+  return `nb201-network:${canonicalGenotype(genotype)}:C${channels}:N${cellsPerStage}`;
+}
 
 /** What determines a step's memory, for {@link checkTrainingStepFits}. */
 export interface StepShape {

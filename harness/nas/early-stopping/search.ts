@@ -20,7 +20,7 @@ import { genotypeToString, type Nb201Genotype } from '../../space/genotype.js';
 import { buildNetwork } from '../../space/network.js';
 import { batchRanges, gatherBatch } from '../../train/batches.js';
 import { nb201Recipe, type TrainingRecipe } from '../../train/recipe.js';
-import { checkTrainingStepFits } from '../../train/memory-check.js';
+import { checkTrainingStepFits, networkStepKey } from '../../train/memory-check.js';
 import { evaluateModel, trainModel } from '../../train/trainer.js';
 import type { SearchContext, SearchOutcome } from '../types.js';
 import type { EarlyStoppingSettings } from './settings.js';
@@ -44,7 +44,7 @@ export async function scoreCandidate(genotype: Nb201Genotype, train: ImageDatase
   );
   try {
     checkTrainingStepFits(network, {
-      key: `nb201-network:${genotypeToString(canonicalRepresentative(genotype))}:C${settings.channels}:N${settings.cellsPerStage}`,
+      key: networkStepKey(genotype, settings.channels, settings.cellsPerStage),
       what: `the early-stopping candidate ${genotypeToString(genotype)} (C=${settings.channels}, N=${settings.cellsPerStage}, batch ${settings.batchSize})`,
       batch: settings.batchSize,
       data: train,
