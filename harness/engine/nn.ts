@@ -15,6 +15,18 @@ import { RUNNING_STATS, hasKernel } from './kernels/optimizer-updates.js';
 /** Whether a forward pass trains (batch statistics, running-stat updates, dropout) or evaluates. */
 export interface ForwardContext {
   training: boolean;
+  /**
+   * Called with every ReLU output of the network, in forward order, and its return value used in
+   * its place: training-free metrics observe activation patterns (linear regions) or scale each
+   * activation by a variable to read ∂L/∂a (fisher). Absent in training and evaluation.
+   */
+  activation?: (a: tf.Tensor4D) => tf.Tensor4D;
+}
+
+/** relu(x), passed through the context's {@link ForwardContext.activation} hook when it has one. */
+export function reluActivation(x: tf.Tensor4D, ctx: ForwardContext): tf.Tensor4D {
+  const a = tf.relu(x);
+  return ctx.activation ? ctx.activation(a) : a;
 }
 
 /** Owns the variables of one network; disposing it frees them all. */

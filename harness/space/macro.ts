@@ -4,7 +4,7 @@
  * global average pool → linear.
  */
 import * as tf from '@tensorflow/tfjs';
-import { batchNormLayer, conv2dLayer, linearLayer, type ForwardContext, type ParamStore } from '../engine/nn.js';
+import { batchNormLayer, conv2dLayer, linearLayer, reluActivation, type ForwardContext, type ParamStore } from '../engine/nn.js';
 import { residualReductionBlock, type Layer } from './operations.js';
 
 /** Size of a network built on the NB201 skeleton. */
@@ -44,7 +44,7 @@ export function buildMacro(store: ParamStore, config: MacroConfig, makeCell: Cel
   return (x, ctx) => {
     let h = stemBn(stemConv(x), ctx);
     for (const layer of layers) h = layer(h, ctx);
-    const pooled = tf.mean(tf.relu(lastBn(h, ctx)), [1, 2]) as tf.Tensor2D;
+    const pooled = tf.mean(reluActivation(lastBn(h, ctx), ctx), [1, 2]) as tf.Tensor2D;
     return classifier(pooled);
   };
 }

@@ -4,7 +4,7 @@
  * ResNetBasicblock).
  */
 import * as tf from '@tensorflow/tfjs';
-import { batchNormLayer, conv2dLayer, sharedConvInput, type ForwardContext, type ParamStore } from '../engine/nn.js';
+import { batchNormLayer, conv2dLayer, reluActivation, sharedConvInput, type ForwardContext, type ParamStore } from '../engine/nn.js';
 import type { Nb201Op } from './ops.js';
 
 /**
@@ -30,7 +30,7 @@ export function applyLayer(layer: Layer, x: tf.Tensor4D, ctx: ForwardContext, re
   if (layer.afterRelu === undefined) return layer(x, ctx);
   let entry = relus.get(x);
   if (entry === undefined) {
-    const rx = tf.relu(x);
+    const rx = reluActivation(x, ctx);
     entry = { rx, shared: ctx.training && readers >= 2 ? sharedConvInput(rx) : undefined };
     relus.set(x, entry);
   }
@@ -50,7 +50,7 @@ export function reluConvBn(
   const conv = conv2dLayer(store, inC, outC, kernel, stride, padding);
   const bn = batchNormLayer(store, outC, { affine });
   const afterRelu = (rx: tf.Tensor4D, ctx: ForwardContext, shared?: tf.Tensor4D): tf.Tensor4D => bn(conv(rx, shared), ctx);
-  return Object.assign((x: tf.Tensor4D, ctx: ForwardContext) => afterRelu(tf.relu(x), ctx), { afterRelu });
+  return Object.assign((x: tf.Tensor4D, ctx: ForwardContext) => afterRelu(reluActivation(x, ctx), ctx), { afterRelu });
 }
 
 /**
