@@ -1,0 +1,59 @@
+/**
+ * Every metric on a real NB201 network (buildNetwork, C = 4, one cell per stage, 8×8×1 images):
+ * finite, deterministic for a seed, leaves weights and running statistics bit-identical, frees
+ * every tensor; label-free metrics never read the labels and give bit-identical values under
+ * permuted and flipped labels.
+ */
+import * as tf from '@tensorflow/tfjs';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { initBackend } from '../engine/backend.js';
+import { linearRegionsMetric } from './linear-regions.js';
+import { ntkMetric } from './ntk.js';
+import { buildTestNb201, makeBatch, randomImages, randomLabels, unlabelledBatch, variableValues } from './test-networks.js';
+import type { ProxyBatch, TrainingFreeMetric } from './types.js';
+
+const METRICS: TrainingFreeMetric[] = [ntkMetric, linearRegionsMetric];
+const BACKENDS = ['wasm', 'cpu'] as const;
+const N = 8;
+const CLASSES = 5;
+
+for (const backend of BACKENDS) {
+  describe(`${backend}: metrics on an NB201 network`, () => {
+    let batch: ProxyBatch & { dispose(): void };
+    beforeAll(async () => {
+      await initBackend(backend);
+      batch = makeBatch(randomImages(N, 8, 8, 1, 31), [N, 8, 8, 1], randomLabels(N, CLASSES, 32), CLASSES);
+    });
+    afterAll(() => batch.dispose());
+
+    it.each(METRICS.map((m) => [m.name, m] as const))('%s: finite, deterministic, leaves the network as it was, frees its tensors', async (_name, metric) => {
+      const a = buildTestNb201(4, 1, CLASSES, 41);
+      const b = buildTestNb201(4, 1, CLASSES, 41);
+      // The first call fills the engine's per-backend caches (kept constants: channelMean's
+      // averaging row, device scalars); the call measured afterwards must free all it creates.
+      const first = await metric.compute(b, batch);
+      const before = await variableValues(a);
+      const tensors = tf.memory().numTensors;
+      const value = await metric.compute(a, batch);
+      expect(tf.memory().numTensors).toBe(tensors);
+      expect(Number.isFinite(value)).toBe(true);
+      expect(await variableValues(a)).toEqual(before);
+      // Same seed, another network object: the same value, bit for bit; and again on the first.
+      expect(value).toBe(first);
+      expect(await metric.compute(a, batch)).toBe(value);
+      a.dispose();
+      b.dispose();
+    });
+
+    it.each(METRICS.filter((m) => !m.usesLabels).map((m) => [m.name, m] as const))('%s: never reads labels; bit-identical under permuted and flipped labels', async (_name, metric) => {
+      const net = buildTestNb201(4, 1, CLASSES, 42);
+      const value = await metric.compute(net, unlabelledBatch(batch));
+      const permuted: ProxyBatch = { ...batch, labels: Int32Array.from(batch.labels).reverse() };
+      const flipped: ProxyBatch = { ...batch, labels: batch.labels.map((l) => (l + 1) % CLASSES) };
+      expect(await metric.compute(net, permuted)).toBe(value);
+      expect(await metric.compute(net, flipped)).toBe(value);
+      expect(await metric.compute(net, batch)).toBe(value);
+      net.dispose();
+    });
+  });
+}
