@@ -27,6 +27,7 @@ import type {
   RunInfo,
   RunResults,
   SequentialArmResult,
+  SensitivityTable,
 } from './types.js';
 
 export { toResultsComparison } from './decision.js';
@@ -52,8 +53,8 @@ export interface BuildOptions extends MetricSettings {
    */
   readonly run: Pick<RunInfo, 'id' | 'createdAt' | 'dataset'> &
     Partial<Pick<RunInfo, 'title' | 'command' | 'exitCode' | 'tier' | 'codeVersion' | 'environment' | 'family' | 'strict'>>;
-  /** The random baseline ΔImp was measured against. */
-  readonly randomBaseline: RandomBaselineSummary;
+  /** The random baseline ΔImp was measured against; required with trials, absent for a run of sensitivity tables alone. */
+  readonly randomBaseline?: RandomBaselineSummary;
   /** FDR level α (default 0.05). */
   readonly alpha?: number;
   /** Power for the MDEs and trials needed (default 0.8). */
@@ -78,6 +79,8 @@ export interface BuildOptions extends MetricSettings {
    * file's verdicts do. The records are stored in the results (`RunResults.sequential`).
    */
   readonly sequential?: readonly SequentialArmResult[];
+  /** Metric-sensitivity tables the run recorded (a run may consist of these alone: then no trials are needed). */
+  readonly sensitivity?: readonly SensitivityTable[];
 }
 
 /**
@@ -125,6 +128,7 @@ export function summarizeMetric(values: readonly number[]): MetricSummary {
 }
 
 function uniform<T>(values: readonly T[], what: string, hint: string): T {
+  if (values.length === 0) throw new Error(`buildRunResults: no trials to take ${what} from; ${hint}`);
   const distinct = [...new Map(values.map((v) => [JSON.stringify(v), v])).entries()];
   if (distinct.length !== 1) {
     throw new Error(`buildRunResults: the trials disagree on ${what} (${distinct.map(([k]) => k).join(' vs ')}); ${hint}`);
@@ -181,14 +185,16 @@ function buildCells(trials: readonly TrialRecord[]): CellResult[] {
  * each metric of `options.metrics` in its harm direction; a diagnostic missing from both arms is
  * skipped. The effect tests of the run form one BH family and the margin tests another (ΔImp and
  * accuracy counted once in each); comparisons with fewer than two trials in an arm are
- * `insufficient-data` and stay out of both.
+ * `insufficient-data` and stay out of both. A run whose spec files recorded only sensitivity tables
+ * has no trials: then `run.tier`, `run.codeVersion` and `run.environment` must be given.
  *
  * @throws Error when a poisoned cell has no clean control, when trials disagree on tier, code
  *   version or environment and none was given, when ΔImp and accuracy are given different margins,
  *   or when the result fails validation.
  */
 export function buildRunResults(trials: readonly TrialRecord[], options: BuildOptions): RunResults {
-  if (trials.length === 0) throw new Error('buildRunResults: no trials');
+  if (trials.length === 0 && (options.sensitivity ?? []).length === 0) throw new Error('buildRunResults: no trials and no sensitivity tables');
+  if (trials.length > 0 && options.randomBaseline === undefined) throw new Error('buildRunResults: trials need the random baseline their ΔImp was measured against');
   const alpha = options.alpha ?? DEFAULT_ALPHA;
   const power = options.power ?? DEFAULT_POWER;
   const metrics = options.metrics ?? DEFAULT_METRICS;
@@ -279,13 +285,14 @@ export function buildRunResults(trials: readonly TrialRecord[], options: BuildOp
     schemaVersion: RESULTS_SCHEMA_VERSION,
     protocolVersion: options.protocolVersion,
     run,
-    randomBaseline: options.randomBaseline,
+    ...(options.randomBaseline !== undefined ? { randomBaseline: options.randomBaseline } : {}),
     cells,
     comparisons,
     ...(options.assertions !== undefined ? { assertions: options.assertions } : {}),
     ...(options.methods !== undefined ? { methods: options.methods } : {}),
     ...(options.calibration !== undefined ? { calibration: options.calibration } : {}),
     ...(sequential.size > 0 ? { sequential: cells.flatMap((c) => (sequential.has(c.id) ? [sequential.get(c.id)!] : [])) } : {}),
+    ...(options.sensitivity !== undefined && options.sensitivity.length > 0 ? { sensitivity: options.sensitivity } : {}),
   };
   return validateResults(JSON.parse(JSON.stringify(results)) as unknown, `results of run ${options.run.id}`);
 }

@@ -314,6 +314,8 @@ export function accuracyChart(results: RunResults, options: ChartOptions = {}): 
     return label.length > MAX_LABEL ? `${label.slice(0, MAX_LABEL - 1)}…` : label;
   });
   const baseline = results.randomBaseline;
+  // Results without a baseline have no cells (a run of sensitivity tables alone): nothing to chart.
+  if (baseline === undefined || cells.length === 0) throw new Error('accuracyChart: these results have no cells (a run of sensitivity tables alone); there is no accuracy to chart');
   const rowH = 28;
   const left = Math.min(430, 16 + Math.max(...labels.map(textWidth)));
   const width = options.width ?? Math.max(720, left + 460 + 150);

@@ -152,7 +152,7 @@ describe('results from the store', () => {
     expect(results.comparisons.find((c) => c.metric === 'skipConnections')?.alternative).toBe('greater');
     expect(results.assertions?.map((a) => [a.name, a.status, a.verdicts[0]?.trialsNeeded])).toEqual([['drops', 'underpowered', 34]]); // the v1 record is ignored
     expect(results.run.strict).toBe(true);
-    expect(results.randomBaseline.mean).toBe(80);
+    expect(results.randomBaseline?.mean).toBe(80);
     // An old matrix entry: no margins, calibration or methods — read without them.
     expect(dimp.margin).toBeNull();
     expect(results.calibration).toBeUndefined();

@@ -1,7 +1,9 @@
 /**
  * Assembles a run's {@link RunResults} from the store: the matrices its spec files recorded under
  * the run id (namespace `run-matrix.v1`), their trials (by key), and the assertions the spec layer
- * recorded (namespace `run-assertions.v2`, key = run id). Reads only the store.
+ * recorded (namespace `run-assertions.v2`, key = run id), and the metric-sensitivity tables of its
+ * spec files (namespace `run-sensitivity.v1`). A run may have recorded only sensitivity tables: its
+ * results then have no cells and no random baseline. Reads only the store.
  *
  * Margins δ and planning sds come from the matrices (written from the spec or the tier). When every
  * matrix of the run declares the same ones, they apply run-wide; when matrices disagree (a spec file
@@ -20,7 +22,8 @@ import { RUN_ASSERTIONS_NAMESPACE, type RunAssertions } from '../verdicts/index.
 import { buildRunResults, type MetricSettings } from './build.js';
 import { CLEAN_ATTACK, NO_DEFENCE, cellId } from './cells.js';
 import { STOP_REASONS, type ArmLook, type StopReason } from '../verdicts/index.js';
-import type { CalibrationInfo, MethodInfo, RunResults, SequentialArmResult } from './types.js';
+import { RUN_SENSITIVITY_NAMESPACE, type SensitivityEntry } from './sensitivity.js';
+import type { CalibrationInfo, MethodInfo, RunResults, SequentialArmResult, SensitivityTable } from './types.js';
 
 /** Version of the benchmark protocol (bump when the meaning of a stored number changes). */
 export const PROTOCOL_VERSION = 'naspoison-nb201-1';
@@ -56,9 +59,30 @@ function parseMatrices(store: TrialStore): MatrixEntry[] {
   return store.listCached(RUN_MATRIX_NAMESPACE).map((e) => JSON.parse(e.valueJson) as MatrixEntry);
 }
 
-/** Runs recorded in the store that have matrices, newest last. */
+/**
+ * The sensitivity tables stored under `run-sensitivity.v1`, checked for the fields the report
+ * reads (the tables themselves are validated with the results).
+ *
+ * @throws Error naming the entry's key when one is not a sensitivity entry.
+ */
+export function parseSensitivity(store: TrialStore): SensitivityEntry[] {
+  return store.listCached(RUN_SENSITIVITY_NAMESPACE).map((e) => {
+    const value = JSON.parse(e.valueJson) as unknown;
+    const where = `stored sensitivity table ${JSON.stringify(e.key.replace(/\u0000/g, ' · '))}`;
+    if (!isRecord(value) || typeof value.runId !== 'string' || !isRecord(value.table) || typeof value.table.file !== 'string' || typeof value.table.label !== 'string') {
+      throw new Error(`${where} is not { runId, table: { file, label, … }, … }`);
+    }
+    for (const field of ['tier', 'codeVersion', 'recordedAt'] as const) {
+      if (typeof value[field] !== 'string') throw new Error(`${where}: ${field} must be a string, got ${JSON.stringify(value[field])}`);
+    }
+    if (!isRecord(value.environment) || !isRecord(value.dataset)) throw new Error(`${where}: environment and dataset must be objects`);
+    return value as unknown as SensitivityEntry;
+  });
+}
+
+/** Runs recorded in the store that have matrices or sensitivity tables, newest last. */
 export function reportableRunIds(store: TrialStore): string[] {
-  const ids = new Set(parseMatrices(store).map((m) => m.runId));
+  const ids = new Set([...parseMatrices(store).map((m) => m.runId), ...parseSensitivity(store).map((t) => t.runId)]);
   const ordered = store.listRuns().map((r) => r.runId).filter((id) => ids.has(id));
   for (const id of ids) if (!ordered.includes(id)) ordered.push(id);
   return ordered;
@@ -302,12 +326,50 @@ export function machinesOf(trials: readonly TrialRecord[]): EnvironmentFingerpri
   };
 }
 
+/**
+ * The results of a run that recorded sensitivity tables only (no matrices, so no trials and no
+ * random baseline): run facts from the run's record and the tables' entries.
+ */
+function sensitivityOnlyResults(store: TrialStore, runId: string, entries: readonly SensitivityEntry[], options: { title?: string }): RunResults {
+  const run = store.getRun(runId);
+  const stored = runAssertionsFromStore(store, runId);
+  const newest = [...entries].sort((a, b) => (a.recordedAt < b.recordedAt ? 1 : -1))[0]!;
+  const datasets = new Set(entries.map((e) => e.dataset.hash));
+  if (datasets.size > 1) throw new Error(`run "${runId}": its sensitivity tables were computed on ${datasets.size} different datasets (${[...datasets].join(', ')}); one run has one dataset`);
+  const recordedAt = entries.map((e) => e.recordedAt).sort();
+  return buildRunResults([], {
+    protocolVersion: PROTOCOL_VERSION,
+    run: {
+      id: runId,
+      createdAt: run?.startedAt ?? recordedAt[0]!,
+      // What the spec process computed under (its tier by name, its backend), not what was asked for.
+      tier: newest.tier,
+      codeVersion: newest.codeVersion,
+      environment: newest.environment,
+      dataset: newest.dataset,
+      ...(run?.command ? { command: run.command } : {}),
+      ...(run && run.exitCode !== null ? { exitCode: run.exitCode } : {}),
+      ...(options.title ? { title: options.title } : {}),
+      ...(stored ? { strict: stored.strict === true } : {}),
+    },
+    ...(stored ? { assertions: stored.assertions } : {}),
+    sensitivity: sortedTables(entries),
+  });
+}
+
+/** The run's tables in a stable order: by spec file, then label. */
+function sortedTables(entries: readonly SensitivityEntry[]): SensitivityTable[] {
+  return entries.map((e) => e.table).sort((a, b) => (a.file === b.file ? (a.label < b.label ? -1 : a.label > b.label ? 1 : 0) : a.file < b.file ? -1 : 1));
+}
+
 /** Builds the results of run `runId`; throws naming the run when it recorded nothing. */
 export function runResultsFromStore(store: TrialStore, runId: string, options: { title?: string } = {}): RunResults {
   const matrices = parseMatrices(store).filter((m) => m.runId === runId);
+  const tables = parseSensitivity(store).filter((t) => t.runId === runId);
   if (matrices.length === 0) {
+    if (tables.length > 0) return sensitivityOnlyResults(store, runId, tables, options);
     const known = reportableRunIds(store);
-    throw new Error(`run "${runId}" recorded no matrices in ${store.path}; runs with results: ${known.join(', ') || '(none)'}`);
+    throw new Error(`run "${runId}" recorded no matrices or sensitivity tables in ${store.path}; runs with results: ${known.join(', ') || '(none)'}`);
   }
   const keys = [...new Set(matrices.flatMap((m) => m.trialKeys))];
   const trials: TrialRecord[] = [];
@@ -354,5 +416,6 @@ export function runResultsFromStore(store: TrialStore, runId: string, options: {
     ...(methods.length > 0 ? { methods } : {}),
     ...(calibration !== undefined ? { calibration } : {}),
     ...(sequential.length > 0 ? { sequential } : {}),
+    ...(tables.length > 0 ? { sensitivity: sortedTables(tables) } : {}),
   });
 }

@@ -27,6 +27,8 @@ export type {
   RunInfo,
   RunResults,
   SequentialArmResult,
+  SensitivityMetricResult,
+  SensitivityTable,
   Verdict,
 } from './types.js';
 export { RESULTS_SCHEMA_VERSION } from './types.js';

@@ -83,7 +83,8 @@ function twoSidedP(a: readonly number[], b: readonly number[]): number {
 }
 
 /**
- * Builds the leaderboard of `runs` (each validated first).
+ * Builds the leaderboard of `runs` (each validated first). Runs without cells (sensitivity tables
+ * only) have nothing to rank and are left out.
  *
  * @throws Error when the runs differ in protocol version, tier, dataset hash, α or recipe, or none is given.
  */
@@ -96,12 +97,15 @@ export function buildLeaderboard(runs: readonly unknown[]): Leaderboard {
       `buildLeaderboard: runs with different results schema versions cannot share a leaderboard (${detail}); this naspoison reads schema ${RESULTS_SCHEMA_VERSION} — re-render older runs with \`naspoison report <run id>\``,
     );
   }
-  const valid = runs.map((r, i) => validateResults(r, `leaderboard run ${i}`));
+  const checked = runs.map((r, i) => validateResults(r, `leaderboard run ${i}`));
+  // A run of sensitivity tables alone has no cells (and no recipe) to rank: it does not enter.
+  const valid = checked.filter((r) => r.cells.length > 0);
+  if (valid.length === 0) throw new Error(`buildLeaderboard: none of the ${checked.length} runs has cells to rank (runs of sensitivity tables only: ${checked.map((r) => r.run.id).join(', ')})`);
   requireSame(valid, 'protocol versions', (r) => r.protocolVersion);
   requireSame(valid, 'tiers', (r) => r.run.tier);
   requireSame(valid, 'datasets', (r) => r.run.dataset.hash);
   requireSame(valid, 'α', (r) => r.run.alpha);
-  requireSame(valid, 'training recipes', (r) => r.randomBaseline.recipe);
+  requireSame(valid, 'training recipes', (r) => r.randomBaseline?.recipe ?? '');
   const first = valid[0] as RunResults;
   const alpha = first.run.alpha;
 

@@ -34,7 +34,21 @@ import {
 import { leaderboardView } from './leaderboard.js';
 import type { Leaderboard, LeaderboardView } from './leaderboard.js';
 import { validateResults } from './schema.js';
-import type { AssertionRecord, AssertionStatus, CalibrationInfo, CellResult, ComparisonResult, DatasetInfo, MatcherVerdict, RenderedReport, RunResults, SequentialArmResult, Verdict } from './types.js';
+import type {
+  AssertionRecord,
+  AssertionStatus,
+  CalibrationInfo,
+  CellResult,
+  ComparisonResult,
+  DatasetInfo,
+  MatcherVerdict,
+  RenderedReport,
+  RunResults,
+  SensitivityMetricResult,
+  SensitivityTable,
+  SequentialArmResult,
+  Verdict,
+} from './types.js';
 
 /** File names `renderReport` writes into its output folder. */
 export const REPORT_FILES = { markdown: 'report.md', html: 'index.html', json: 'results.json' } as const;
@@ -198,7 +212,10 @@ export interface ReportView {
   };
   readonly environment: readonly { readonly name: string; readonly value: string }[];
   readonly dataset: DatasetInfo;
-  readonly baseline: { readonly samples: number; readonly meanSd: string; readonly recipe: string; readonly space: string | null };
+  /** Whether the run has cells (NAS trials); false for a run of sensitivity tables alone. */
+  readonly hasCells: boolean;
+  /** The random baseline; null when the run trained none (sensitivity tables only). */
+  readonly baseline: { readonly samples: number; readonly meanSd: string; readonly recipe: string; readonly space: string | null } | null;
   readonly statistics: {
     readonly alpha: string;
     readonly confidence: string;
@@ -249,6 +266,42 @@ export interface ReportView {
     readonly note: string;
     readonly arms: readonly SequentialArmView[];
   } | null;
+  /** The metric-sensitivity tables (the study's Table 2); null when the run recorded none. */
+  readonly sensitivity: {
+    /** How the tables were computed and how to read them. */
+    readonly note: string;
+    readonly tables: readonly SensitivityTableView[];
+  } | null;
+}
+
+/** One metric's row of a sensitivity table, formatted. */
+export interface SensitivityRow {
+  readonly metric: string;
+  /** `yes` / `no`. */
+  readonly usesLabels: string;
+  /** `8` or `7 of 8` (cells whose change is defined, of the panel). */
+  readonly cells: string;
+  /** Mean relative change in percent, e.g. `+1.2 %`; `—` without any. */
+  readonly mean: string;
+  /** Its CI in percent, e.g. `[−0.4 %, +2.8 %]`; `—` below two cells; `exactly 0` when every cell was bit-identical. */
+  readonly ci: string;
+  readonly maxAbsChange: string;
+  /** `8 of 8`. */
+  readonly bitIdentical: string;
+  /** Every cell bit-identical. */
+  readonly unchanged: boolean;
+}
+
+/** One sensitivity table, formatted. */
+export interface SensitivityTableView {
+  readonly title: string;
+  readonly file: string;
+  /** The panel, the networks, the batches and the poison in one line. */
+  readonly setup: string;
+  readonly confidence: string;
+  readonly rows: readonly SensitivityRow[];
+  /** The panel's genotypes. */
+  readonly cells: readonly string[];
 }
 
 /** Marker appended to a p-value that is a sequential arm's stagewise-adjusted one. */
@@ -518,6 +571,53 @@ function calibrationView(results: RunResults): ReportView['calibration'] {
   return { present: true, facts, sentences };
 }
 
+/** A relative change (a fraction) in percent with its sign: `+1.2 %`, `−0.042 %`, `0 %`. */
+export function formatRelativeChange(x: number): string {
+  const percent = x * 100;
+  return `${percent > 0 ? '+' : ''}${formatAdaptive(percent)} %`;
+}
+
+function sensitivityRow(m: SensitivityMetricResult, panel: number): SensitivityRow {
+  const unchanged = m.bitIdentical === panel;
+  const ci = m.ciLow === null || m.ciHigh === null ? '—' : unchanged ? 'exactly 0' : `[${formatRelativeChange(m.ciLow)}, ${formatRelativeChange(m.ciHigh)}]`;
+  return {
+    metric: m.metric,
+    usesLabels: m.usesLabels ? 'yes' : 'no',
+    cells: m.n === panel ? String(panel) : `${m.n} of ${panel}`,
+    mean: m.mean === null ? '—' : formatRelativeChange(m.mean),
+    ci,
+    maxAbsChange: m.maxAbsChange === null ? '—' : `${formatAdaptive(m.maxAbsChange * 100)} %`,
+    bitIdentical: `${m.bitIdentical} of ${panel}`,
+    unchanged,
+  };
+}
+
+function sensitivityTableView(t: SensitivityTable): SensitivityTableView {
+  const panel = t.cells.length;
+  return {
+    title: t.label,
+    file: t.file,
+    setup:
+      `${panel} seeded non-degenerate NB201 ${panel === 1 ? 'cell' : 'cells'} at initialisation (C = ${t.network.channels}, ${t.network.cellsPerStage} ${t.network.cellsPerStage === 1 ? 'cell' : 'cells'} per stage), ` +
+      `${t.batches} ${t.batches === 1 ? 'batch' : 'batches'} of ${t.batchSize} training images per cell; poison ${t.attack} at ${formatBudget(t.budget)} (hash ${t.poisonHash.slice(0, 12)}), seed ${t.seed}`,
+    confidence: formatPower(t.confidence),
+    rows: t.metrics.map((m) => sensitivityRow(m, panel)),
+    cells: [...t.cells],
+  };
+}
+
+function sensitivityView(results: RunResults): ReportView['sensitivity'] {
+  const tables = results.sensitivity ?? [];
+  if (tables.length === 0) return null;
+  return {
+    note:
+      'Each training-free metric is computed for every cell of a fixed, seeded panel at initialisation, on batches of training images with their clean labels and on the same images taken from the poisoned training set (same weights, same images). ' +
+      "A cell's relative change is (poisoned − clean) / |clean| of its mean over the batches; the table gives, per metric, the cells with a defined change, their mean with a two-sided t confidence interval, the largest |change|, and the cells whose values were bit-identical on every batch. " +
+      'Label flipping can move only the metrics that read labels; the others must be bit-identical in every cell.',
+    tables: tables.map(sensitivityTableView),
+  };
+}
+
 /** Builds the template view of a (validated) results object. */
 export function reportView(results: RunResults): ReportView {
   const cells = sortCells(results.cells);
@@ -545,6 +645,7 @@ export function reportView(results: RunResults): ReportView {
     ...(env.gpu !== undefined ? [{ name: 'GPU', value: env.gpu }] : []),
   ];
   const b = results.randomBaseline;
+  const hasCells = results.cells.length > 0;
   const assertions = results.assertions ?? null;
   const statusCount = (s: AssertionStatus) => assertions?.filter((a) => a.status === s).length ?? 0;
   const alpha = results.run.alpha;
@@ -573,7 +674,8 @@ export function reportView(results: RunResults): ReportView {
     },
     environment,
     dataset: { ...results.run.dataset },
-    baseline: { samples: b.samples, meanSd: `${formatMeanSd({ mean: b.mean, sd: b.sd, values: [b.mean] }, 2)}%`, recipe: b.recipe, space: b.space ?? null },
+    hasCells,
+    baseline: b === undefined ? null : { samples: b.samples, meanSd: `${formatMeanSd({ mean: b.mean, sd: b.sd, values: [b.mean] }, 2)}%`, recipe: b.recipe, space: b.space ?? null },
     statistics: {
       alpha: String(alpha),
       confidence: formatPower(1 - alpha),
@@ -610,9 +712,11 @@ export function reportView(results: RunResults): ReportView {
     calibration: calibrationView(results),
     charts: {
       delta: deltaImprovementCharts(results).map((chart) => ({ title: chart.title, svg: new hbs.SafeString(chart.svg) })),
-      accuracy: new hbs.SafeString(accuracyChart(results, { idPrefix: 'accuracy-chart' })),
+      // No cells, no chart (the template shows the charts section only with cells).
+      accuracy: new hbs.SafeString(hasCells ? accuracyChart(results, { idPrefix: 'accuracy-chart' }) : ''),
     },
     sequential: sequentialView(results, labels),
+    sensitivity: sensitivityView(results),
   };
 }
 

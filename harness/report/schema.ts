@@ -14,6 +14,7 @@ import { fileURLToPath } from 'node:url';
 import { Ajv2020, type ErrorObject } from 'ajv/dist/2020.js';
 import { familySize, harmDirection, hypothesisKey, hypothesisMetric, opposite, qValuesByHypothesis } from '../verdicts/index.js';
 import { cellId, metricValues } from './cells.js';
+import { sensitivitySummary } from './sensitivity.js';
 import { storedDecision } from './decision.js';
 import { RESULTS_SCHEMA_VERSION } from './types.js';
 import type { CellResult, MetricSummary, ResultsIssue, RunResults, SequentialArmResult } from './types.js';
@@ -122,7 +123,14 @@ function checkSummary(summary: MetricSummary, path: string, issues: ResultsIssue
 
 function checkCells(results: RunResults, issues: ResultsIssue[]): Map<string, CellResult> {
   const byId = new Map<string, CellResult>();
-  const baseline = results.randomBaseline.mean;
+  // Cells need the baseline their ΔImp was measured against; only a run of sensitivity tables alone has neither.
+  if (results.cells.length === 0 && (results.sensitivity ?? []).length === 0) {
+    issues.push({ path: '$.cells', message: 'must hold at least one cell (only a run that recorded sensitivity tables may have none)' });
+  }
+  if (results.cells.length > 0 && results.randomBaseline === undefined) {
+    issues.push({ path: '$.randomBaseline', message: 'is required: the cells\' ΔImp is measured against it' });
+  }
+  const baseline = results.randomBaseline?.mean;
   results.cells.forEach((cell, i) => {
     const path = `$.cells[${i}]`;
     const expectedId = cellId(cell);
@@ -139,7 +147,7 @@ function checkCells(results: RunResults, issues: ResultsIssue[]): Map<string, Ce
     }
     cell.accuracy.values.forEach((acc, k) => {
       const delta = cell.deltaImprovement.values[k];
-      if (delta !== undefined && !relativelyClose(delta, acc - baseline, 1e-9)) {
+      if (delta !== undefined && baseline !== undefined && !relativelyClose(delta, acc - baseline, 1e-9)) {
         issues.push({
           path: `${path}.deltaImprovement.values[${k}]`,
           message: `is ${delta} but accuracy − random-baseline mean is ${acc - baseline}`,
@@ -288,6 +296,36 @@ function checkComparisons(
 }
 
 /**
+ * The sensitivity tables: one change per panel cell, and n, mean, sd, the t CI at the table's
+ * confidence and max |change| that recompute from the changes; bit-identical cells are at most the
+ * panel, and each has a change of exactly 0.
+ */
+function checkSensitivity(results: RunResults, issues: ResultsIssue[]): void {
+  const seen = new Set<string>();
+  (results.sensitivity ?? []).forEach((table, i) => {
+    const path = `$.sensitivity[${i}]`;
+    const key = `${table.file}\u0000${table.label}`;
+    if (seen.has(key)) issues.push({ path: `${path}.label`, message: `duplicates the table "${table.label}" of ${table.file}` });
+    seen.add(key);
+    const names = new Set<string>();
+    table.metrics.forEach((m, k) => {
+      const at = `${path}.metrics[${k}]`;
+      if (names.has(m.metric)) issues.push({ path: `${at}.metric`, message: `duplicates metric "${m.metric}"` });
+      names.add(m.metric);
+      if (m.changes.length !== table.cells.length) issues.push({ path: `${at}.changes`, message: `has ${m.changes.length} entries but the panel has ${table.cells.length} cells` });
+      const expected = sensitivitySummary(m.changes, table.confidence);
+      if (m.n !== expected.n) issues.push({ path: `${at}.n`, message: `is ${m.n} but ${expected.n} changes are defined` });
+      for (const field of ['mean', 'sd', 'ciLow', 'ciHigh', 'maxAbsChange'] as const) {
+        if (!nullableClose(m[field], expected[field])) issues.push({ path: `${at}.${field}`, message: `is ${String(m[field])} but the changes give ${String(expected[field])}` });
+      }
+      if (m.bitIdentical > table.cells.length) issues.push({ path: `${at}.bitIdentical`, message: `is ${m.bitIdentical} but the panel has ${table.cells.length} cells` });
+      const zeros = m.changes.filter((c) => c === 0).length;
+      if (m.bitIdentical > zeros) issues.push({ path: `${at}.bitIdentical`, message: `is ${m.bitIdentical} but only ${zeros} cells have a change of 0` });
+    });
+  });
+}
+
+/**
  * Checks a parsed results JSON against the schema and the consistency rules, and returns it typed.
  *
  * @param json - the parsed JSON (e.g. `JSON.parse(text)`).
@@ -318,6 +356,7 @@ export function validateResults(json: unknown, origin?: string): RunResults {
   const cells = checkCells(json, issues);
   const sequential = checkSequential(json, cells, issues);
   checkComparisons(json, cells, sequential, issues);
+  checkSensitivity(json, issues);
   if (issues.length > 0) throw new ResultsValidationError(issues, origin);
   return json;
 }

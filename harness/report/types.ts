@@ -230,6 +230,67 @@ export type SequentialArmResult = ArmSequentialRecord & {
   readonly cell: string;
 };
 
+/**
+ * One training-free metric of a sensitivity table: how much the attack moved it, cell by cell, as
+ * the relative change (poisoned − clean) / |clean| of its value on the same images.
+ */
+export interface SensitivityMetricResult {
+  /** Metric name (harness/proxies), e.g. `snip`, `ntk`. */
+  readonly metric: string;
+  /** Whether the metric reads labels (label flipping can move only these). */
+  readonly usesLabels: boolean;
+  /**
+   * Relative change per panel cell, in panel order (a fraction: 0.1 = +10 %): the cell's mean over
+   * its batches on the poisoned images and labels against the same on the clean ones. `null` where
+   * it is undefined: the clean mean is 0 or either mean is not finite, and the two are not
+   * bit-identical (bit-identical values are a change of exactly 0).
+   */
+  readonly changes: readonly (number | null)[];
+  /** Cells with a defined change (the non-null entries of `changes`). */
+  readonly n: number;
+  /** Mean of the defined changes; null when there are none. */
+  readonly mean: number | null;
+  /** Their sd (n − 1 denominator); null below two. */
+  readonly sd: number | null;
+  /** Two-sided t confidence interval of the mean at the table's `confidence`; null below n = 2. */
+  readonly ciLow: number | null;
+  readonly ciHigh: number | null;
+  /** Largest |change| over the defined changes; null when there are none. */
+  readonly maxAbsChange: number | null;
+  /** Panel cells whose metric values were bit-identical, clean against poisoned, on every batch. */
+  readonly bitIdentical: number;
+}
+
+/**
+ * A metric-sensitivity table (the study's Table 2): training-free metrics of a fixed, seeded panel
+ * of NB201 cells at initialisation, computed on batches of training images with their clean labels
+ * and on the same images taken from the poisoned training set.
+ */
+export interface SensitivityTable {
+  /** Spec file that declared it, relative to the project root. */
+  readonly file: string;
+  /** e.g. `random-label-flip at 50%`. */
+  readonly label: string;
+  readonly attack: string;
+  /** Poisoned fraction p of the training set. */
+  readonly budget: number;
+  /** Seed of the poison, the panel, the batches and the initialisations. */
+  readonly seed: number;
+  /** Content hash of the poison the batches were taken from. */
+  readonly poisonHash: string;
+  /** Size of the panel's networks (the tier's evaluation network). */
+  readonly network: { readonly channels: number; readonly cellsPerStage: number };
+  /** Images per batch. */
+  readonly batchSize: number;
+  /** Batches per cell (the cell's value is the mean over them). */
+  readonly batches: number;
+  /** Level of the confidence intervals, e.g. 0.95. */
+  readonly confidence: number;
+  /** The panel: NB201 genotype strings, in order. */
+  readonly cells: readonly string[];
+  readonly metrics: readonly SensitivityMetricResult[];
+}
+
 /** Everything a report is rendered from: the results JSON. */
 export interface RunResults {
   /** Version of this JSON shape (`RESULTS_SCHEMA_VERSION`). */
@@ -237,8 +298,15 @@ export interface RunResults {
   /** Version of the benchmark protocol; leaderboards only combine runs with the same version. */
   readonly protocolVersion: string;
   readonly run: RunInfo;
-  readonly randomBaseline: RandomBaselineSummary;
-  /** One entry per (nas, attack, budget, defence), controls included (attack `clean`, budget 0). */
+  /**
+   * The random baseline ΔImp is measured against; present whenever there are cells. Absent for a
+   * run that trained none: one whose spec files recorded only sensitivity tables.
+   */
+  readonly randomBaseline?: RandomBaselineSummary;
+  /**
+   * One entry per (nas, attack, budget, defence), controls included (attack `clean`, budget 0).
+   * Empty only for a run of sensitivity tables alone.
+   */
   readonly cells: readonly CellResult[];
   /** Every poisoned-vs-control hypothesis of the run (the two BH families). */
   readonly comparisons: readonly ComparisonResult[];
@@ -250,6 +318,8 @@ export interface RunResults {
   readonly calibration?: CalibrationInfo | null;
   /** Per poisoned arm that ran sequentially: its looks, stop and adjusted p-values (absent: none did). */
   readonly sequential?: readonly SequentialArmResult[];
+  /** Metric-sensitivity tables the run's spec files recorded (absent: none). */
+  readonly sensitivity?: readonly SensitivityTable[];
 }
 
 /** One schema or consistency violation found by `validateResults`. */
