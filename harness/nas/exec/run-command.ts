@@ -1,0 +1,199 @@
+/**
+ * Runs one command asynchronously with a wall-clock limit: its own process group (so that a timeout
+ * kills whatever it started, not just the direct child), bounded capture of stdout (the answer) and
+ * of stderr (a tail for error messages), stderr lines forwarded as they come. Dependency-free.
+ */
+import { spawn } from 'node:child_process';
+import { StringDecoder } from 'node:string_decoder';
+
+/** How one command is run. */
+export interface CommandOptions {
+  /** Program and arguments (no shell). */
+  command: readonly string[];
+  cwd?: string | undefined;
+  /** The child's whole environment. */
+  env: NodeJS.ProcessEnv;
+  /** Wall-clock limit in ms (Infinity: none). */
+  timeoutMs: number;
+  /** After SIGTERM on timeout, how long the group has before SIGKILL. */
+  killGraceMs: number;
+  /** Most stdout bytes kept; more kills the command (outcome `stdout-overflow`). */
+  maxStdoutBytes: number;
+  /** How many trailing stderr bytes are kept for messages. */
+  stderrTailBytes: number;
+  /** Called with each complete stderr line (without its newline), e.g. to forward progress. */
+  onStderrLine?: ((line: string) => void) | undefined;
+}
+
+/** How a command ended. */
+export interface CommandResult {
+  /**
+   * `exited`: it ended by itself (see `code`); `signalled`: a signal not sent by us ended it;
+   * `timed-out`: we killed it at the limit; `stdout-overflow`: we killed it for printing too much;
+   * `failed-to-start`: it never ran (see `startError`).
+   */
+  outcome: 'exited' | 'signalled' | 'timed-out' | 'stdout-overflow' | 'failed-to-start';
+  code: number | null;
+  signal: NodeJS.Signals | null;
+  stdout: string;
+  /** The last `stderrTailBytes` bytes of stderr, decoded as UTF-8. */
+  stderrTail: string;
+  /** Whether stderr was longer than the tail kept. */
+  stderrTruncated: boolean;
+  durationMs: number;
+  startError?: Error;
+}
+
+/** Longest stderr line forwarded whole; a longer one is forwarded cut at this length. */
+const MAX_FORWARDED_LINE = 2000;
+/** After the command exits, how long descendants that kept its pipes open may hold them. */
+const CLOSE_AFTER_EXIT_MS = 2000;
+
+/** Process groups still running; killed if naspoison exits first (a detached group would outlive it). */
+const liveGroups = new Set<number>();
+let exitHookInstalled = false;
+
+function installExitHook(): void {
+  if (exitHookInstalled) return;
+  exitHookInstalled = true;
+  process.on('exit', () => {
+    for (const pgid of liveGroups) signalGroup(pgid, 'SIGKILL');
+  });
+}
+
+/** Sends `signal` to the whole process group `pgid` (the child's pid, as it leads its group). */
+function signalGroup(pgid: number, signal: NodeJS.Signals): void {
+  try {
+    process.kill(-pgid, signal);
+  } catch {
+    // ESRCH: the group is gone already. Elsewhere (no process groups) fall back to the leader.
+    try {
+      process.kill(pgid, signal);
+    } catch {
+      // gone
+    }
+  }
+}
+
+/** Runs the command to its end (or kill) and reports how it ended; never rejects. */
+export function runCommand(options: CommandOptions): Promise<CommandResult> {
+  const [program, ...args] = options.command;
+  if (program === undefined) throw new Error('runCommand: empty command');
+  installExitHook();
+  const started = performance.now();
+  return new Promise<CommandResult>((resolve) => {
+    // detached: the child leads a new process group, so a timeout can kill its descendants too.
+    const child = spawn(program, args, { cwd: options.cwd, env: options.env, detached: true, stdio: ['pipe', 'pipe', 'pipe'] });
+    const pgid = child.pid;
+    if (pgid !== undefined) liveGroups.add(pgid);
+
+    const stdoutChunks: Buffer[] = [];
+    let stdoutBytes = 0;
+    let stderrTail = Buffer.alloc(0);
+    let stderrTruncated = false;
+    let outcome: CommandResult['outcome'] | undefined;
+    let code: number | null = null;
+    let signal: NodeJS.Signals | null = null;
+    let startError: Error | undefined;
+    let settled = false;
+    const timers: NodeJS.Timeout[] = [];
+
+    const finish = () => {
+      if (settled) return;
+      settled = true;
+      for (const t of timers) clearTimeout(t);
+      if (pgid !== undefined) {
+        // Whatever the command left running in its group goes with it (and frees the pipes).
+        signalGroup(pgid, 'SIGKILL');
+        liveGroups.delete(pgid);
+      }
+      child.stdout.destroy();
+      child.stderr.destroy();
+      flushLine(true);
+      resolve({
+        outcome: outcome ?? (startError ? 'failed-to-start' : signal !== null ? 'signalled' : 'exited'),
+        code,
+        signal,
+        stdout: Buffer.concat(stdoutChunks).toString('utf8'),
+        stderrTail: stderrTail.toString('utf8'),
+        stderrTruncated,
+        durationMs: performance.now() - started,
+        ...(startError ? { startError } : {}),
+      });
+    };
+
+    const kill = (why: 'timed-out' | 'stdout-overflow') => {
+      if (outcome !== undefined || pgid === undefined) return;
+      outcome = why;
+      if (why === 'stdout-overflow') {
+        signalGroup(pgid, 'SIGKILL');
+        return;
+      }
+      // SIGTERM first so that a method can clean up; SIGKILL the group if it lingers.
+      signalGroup(pgid, 'SIGTERM');
+      timers.push(setTimeout(() => signalGroup(pgid, 'SIGKILL'), options.killGraceMs));
+    };
+
+    // The limit; setTimeout cannot wait longer than 2³¹−1 ms, and such a limit means none anyway.
+    if (Number.isFinite(options.timeoutMs) && options.timeoutMs < 2 ** 31) timers.push(setTimeout(() => kill('timed-out'), options.timeoutMs));
+
+    const decoder = new StringDecoder('utf8');
+    let partial = '';
+    const flushLine = (end: boolean) => {
+      if (!options.onStderrLine) return;
+      if (end) partial += decoder.end();
+      const lines = partial.split('\n');
+      partial = end ? '' : lines.pop()!;
+      for (const raw of lines) {
+        const line = raw.endsWith('\r') ? raw.slice(0, -1) : raw;
+        if (line.trim() !== '') options.onStderrLine(line.length > MAX_FORWARDED_LINE ? `${line.slice(0, MAX_FORWARDED_LINE)}…` : line);
+      }
+      // A line that never ends must not grow without bound.
+      if (partial.length > MAX_FORWARDED_LINE) {
+        options.onStderrLine(`${partial.slice(0, MAX_FORWARDED_LINE)}…`);
+        partial = '';
+      }
+    };
+
+    child.stdout.on('data', (chunk: Buffer) => {
+      if (outcome === 'stdout-overflow') return;
+      stdoutBytes += chunk.length;
+      if (stdoutBytes > options.maxStdoutBytes) {
+        kill('stdout-overflow');
+        return;
+      }
+      stdoutChunks.push(chunk);
+    });
+    child.stderr.on('data', (chunk: Buffer) => {
+      stderrTail = Buffer.concat([stderrTail, chunk]);
+      if (stderrTail.length > options.stderrTailBytes) {
+        stderrTail = stderrTail.subarray(stderrTail.length - options.stderrTailBytes);
+        stderrTruncated = true;
+      }
+      if (options.onStderrLine) {
+        partial += decoder.write(chunk);
+        flushLine(false);
+      }
+    });
+    // stdin stays open (we never write to it) and closes when naspoison exits: a long method may
+    // watch it to stop when naspoison is gone. A method that exits early makes writes fail: ignore.
+    child.stdin.on('error', () => {});
+
+    child.on('error', (error) => {
+      // Only a failed start (ENOENT, EACCES…) matters: we never signal through `child`.
+      if (pgid === undefined) {
+        startError = error;
+        finish();
+      }
+    });
+    child.on('exit', (exitCode, exitSignal) => {
+      code = exitCode;
+      signal = exitSignal;
+      // Descendants left in the group would hold the pipes open (and go on using the CPU).
+      if (pgid !== undefined) signalGroup(pgid, 'SIGKILL');
+      // One that moved to another group may still hold them: do not wait for it for ever.
+      timers.push(setTimeout(finish, CLOSE_AFTER_EXIT_MS));
+    });
+    child.on('close', finish);
+  });
+}
