@@ -1,6 +1,7 @@
 /** NAS algorithms: the registry and the built-in algorithms. Register your own with `nasAlgorithms.register(…)`. */
 import { Registry } from '../plugins/registry.js';
 import { randomEarlyStopping } from './early-stopping/index.js';
+import { nsganetv2 } from './nsganetv2/index.js';
 import { pdarts } from './pdarts/index.js';
 import { randomSearch } from './random-search.js';
 import type { NasAlgorithm } from './types.js';
@@ -15,3 +16,4 @@ export const nasAlgorithms = new Registry<NasAlgorithm<unknown>>('NAS algorithm'
 nasAlgorithms.register(pdarts as NasAlgorithm<unknown>);
 nasAlgorithms.register(randomSearch as NasAlgorithm<unknown>);
 nasAlgorithms.register(randomEarlyStopping as NasAlgorithm<unknown>);
+nasAlgorithms.register(nsganetv2 as NasAlgorithm<unknown>);
