@@ -1,7 +1,7 @@
 // P-DARTS × random label flipping: does poisoning the search erase NAS's advantage over random
 // sampling (ΔImp), while leaving raw accuracy at small budgets alone?
 import { describe, expect, test } from 'vitest';
-import { poisoningMatrix } from '../../harness/spec/index.js';
+import { poisoningMatrix } from 'naspoison';
 
 describe('P-DARTS × random label flipping', () => {
   const m = poisoningMatrix({ nas: 'pdarts', attack: 'random-label-flip', budgets: [0.01, 0.1, 0.5], track: ['skipConnections'] });

@@ -20,7 +20,7 @@
 //   1 epoch, batch 16 (the smoke block), clean τ over trials 0–5: 0.22 ± 0.19
 //   2 epochs, at 50%, trial 0: τ 0.19 (clean 0.50)
 import { describe, expect, test } from 'vitest';
-import { poisoningMatrix } from '../../harness/spec/index.js';
+import { poisoningMatrix } from 'naspoison';
 
 describe('Random search with early stopping × random label flipping (positive control)', () => {
   const m = poisoningMatrix({ nas: 'random-early-stopping', attack: 'random-label-flip', budgets: [0.9], trials: 10, track: ['panelRankCorrelation'] });

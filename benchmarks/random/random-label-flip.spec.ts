@@ -2,7 +2,7 @@
 // the data and every found cell is retrained on clean data, so no poison can reach its accuracy; a
 // difference here would mean poisoned data leaked into retraining or testing.
 import { describe, expect, test } from 'vitest';
-import { poisoningMatrix } from '../../harness/spec/index.js';
+import { poisoningMatrix } from 'naspoison';
 
 describe('Random search × random label flipping (harness control)', () => {
   const m = poisoningMatrix({ nas: 'random', attack: 'random-label-flip', budgets: [0.5] });

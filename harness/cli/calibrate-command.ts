@@ -8,7 +8,7 @@ import { parseArgs } from 'node:util';
 import { resolveBackendChoice } from '../engine/backend.js';
 import { calibrateTier, DEFAULT_CALIBRATION_SEEDS, shippedHypothesesPower, type Calibration, type MatrixPower, type PowerAtDrop } from '../run/calibration.js';
 import { prepareRun } from '../run/context.js';
-import { defaultWorkerCount } from '../run/workers.js';
+import { buildRunConfig, tierArgument } from '../run/config.js';
 import { DEFAULT_STORE_PATH } from '../run/defaults.js';
 import { findShippedMatrices } from '../run/shipped-hypotheses.js';
 import { loadTier, type Tier } from '../run/tiers.js';
@@ -89,19 +89,19 @@ export async function calibrateCommand(argv: string[]): Promise<number> {
   }
   // Bad values are usage errors (exit 2), found before anything loads or trains.
   const seeds = seedCount(values.seeds);
-  const tier = userInput(() => loadTier(values.tier));
-  userInput(() => resolveBackendChoice(values.backend));
-  userInput(() => defaultWorkerCount());
+  const config = userInput(() =>
+    buildRunConfig({
+      tier: tierArgument(values.tier),
+      backend: resolveBackendChoice(values.backend),
+      storePath: values.store,
+      dataDir: values['data-dir'] ?? null,
+      fixtureOnly: values.fixture,
+    }),
+  );
+  const { tier } = config;
 
   const log = (line: string) => process.stderr.write(`${line}\n`);
-  const run = await prepareRun({
-    tier: values.tier ?? tier.name,
-    ...(values.backend !== undefined ? { backend: values.backend } : {}),
-    storePath: values.store,
-    ...(values['data-dir'] !== undefined ? { dataDir: values['data-dir'] } : {}),
-    ...(values.fixture ? { fixtureOnly: true } : {}),
-    log,
-  });
+  const run = await prepareRun({ config, log });
   try {
     log(`${style.bold('naspoison calibrate', process.stderr)} · tier ${tier.name} · ${seeds} seeds · backend ${run.backend.name} · store ${run.store.path}`);
     const result = await calibrateTier(run, {

@@ -7,12 +7,12 @@ import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import * as tf from '@tensorflow/tfjs';
 import { initBackend, resolveBackendChoice } from '../engine/backend.js';
-import { codeVersion, environmentFingerprint, openStore, recordRunStart } from '../store/index.js';
-import { newRunId } from '../run/context.js';
+import { environmentFingerprint, openStore, recordRunStart } from '../store/index.js';
+import { buildRunConfig, encodeRunConfig, newRunId, RUN_CONFIG_ENV, tierArgument } from '../run/config.js';
 import { DEFAULT_STORE_PATH } from '../run/defaults.js';
+import { importPluginModules, pluginModulesBeside, resolvePluginModule } from '../run/plugins.js';
 import { loadTierData } from '../run/tier-data.js';
-import { loadTier } from '../run/tiers.js';
-import { defaultWorkerCount, removeStaleWorkerFolders } from '../run/workers.js';
+import { removeStaleWorkerFolders } from '../run/workers.js';
 import { runErrorLine, specErrors } from './run-errors.js';
 import { matchSpecFiles } from './spec-files.js';
 import { parseShard, shardLabel } from '../run/shard.js';
@@ -90,6 +90,7 @@ export async function runCommand(argv: string[]): Promise<number> {
       'no-report': { type: 'boolean', default: false },
       strict: { type: 'boolean', default: false },
       shard: { type: 'string' },
+      plugin: { type: 'string', multiple: true },
       help: { type: 'boolean', short: 'h', default: false },
     },
     allowPositionals: true,
@@ -99,32 +100,43 @@ export async function runCommand(argv: string[]): Promise<number> {
     process.stdout.write(RUN_HELP);
     return 0;
   }
-  // Usage errors (exit 2) are found here, before anything is recorded or started: the tier, the
-  // backend name, NASPOISON_WORKERS (read again by every spec process), the run id and the spec
-  // filters (each must select a spec file).
-  const tier = userInput(() => loadTier(values.tier));
-  const backendChoice = userInput(() => resolveBackendChoice(values.backend));
-  userInput(() => defaultWorkerCount());
+  // Usage errors (exit 2) are found here, before anything is recorded or started: the shard, the
+  // run id, the spec filters (each must select a spec file), the plugin paths, then — once the
+  // plugins are loaded, so that their tier blocks are checked too — the tier, the backend name and
+  // NASPOISON_WORKERS.
   const shard = values.shard === undefined ? undefined : userInput(() => parseShard(values.shard!));
-  // As given (a name or a file), before the environment is set for the spec processes below.
-  const tierArgument = values.tier ?? process.env.NASPOISON_TIER ?? tier.name;
   if (shard && values.strict) throw new UsageError('--strict applies to verdicts, which a shard does not compute; give it to the run over the merged store');
   // Shards of one run start together on n machines: their default ids must differ, or merging would find them in conflict.
   const runId = values['run-id'] ?? (shard ? `${newRunId()}-shard-${shard.index}of${shard.count}` : newRunId());
   if (!/^[A-Za-z0-9._-]+$/.test(runId)) throw new UsageError(`--run-id "${runId}" may use letters, digits, '.', '_' and '-' only`);
   const specFiles = userInput(() => matchSpecFiles(positionals));
+  // The run's plugin modules: each --plugin, and every *.plugin.ts beside a selected spec file.
+  const named = userInput(() => (values.plugin ?? []).map((p) => resolvePluginModule(p)));
+  const plugins = [...new Set([...named, ...specFiles.flatMap((f) => pluginModulesBeside(f))])];
+  await importPluginModules(plugins);
+  const backendChoice = userInput(() => resolveBackendChoice(values.backend));
+  const configured = userInput(() =>
+    buildRunConfig({
+      tier: tierArgument(values.tier),
+      backend: backendChoice,
+      storePath: values.store,
+      dataDir: values['data-dir'] ?? null,
+      fixtureOnly: values.fixture,
+      runId,
+      strict: values.strict,
+      plugins,
+    }),
+  );
+  const { tier, storePath } = configured;
   // What kill -9 left of earlier runs: worker folders whose owner process is gone.
   removeStaleWorkerFolders();
   // Runtime problems (exit 1) that can be seen before the run, too: the backend and the data files
   // (the spec processes load them again; a bad file fails here, naming it, instead of in every
-  // spec file). The backend is resolved here ("auto" → the one that loads) and pinned for the spec
-  // processes, so the run records the backend that actually ran.
+  // spec file). The backend is resolved here ("auto" → the one that loads) and pinned in the
+  // configuration, so the run records the backend that actually ran.
   const backend = await initBackend(backendChoice);
-  loadTierData(tier.data, {
-    ...(values['data-dir'] !== undefined ? { dataDir: resolve(values['data-dir']) } : {}),
-    ...(values.fixture ? { fixtureOnly: true } : {}),
-  });
-  const storePath = resolve(values.store);
+  const config = { ...configured, backend: backend.name };
+  loadTierData(tier.data, { ...(config.dataDir !== null ? { dataDir: config.dataDir } : {}), ...(config.fixtureOnly ? { fixtureOnly: true } : {}) });
   const store = openStore(storePath);
   try {
     if (store.getRun(runId)) throw new UsageError(`run id "${runId}" is already in ${storePath}; choose another --run-id`);
@@ -135,34 +147,30 @@ export async function runCommand(argv: string[]): Promise<number> {
       command: ['naspoison', 'run', ...argv].join(' '),
       specFiles: positionals.length > 0 ? specFiles : ['benchmarks/**/*.spec.ts'],
       environment: environmentFingerprint({ name: backend.name }, tf.version.tfjs),
-      codeVersion: codeVersion(),
+      codeVersion: config.codeVersion,
     });
   } finally {
     store.close();
   }
 
-  // The spec processes read their configuration from the environment (see harness/run/context.ts).
-  process.env.NASPOISON_RUN_ID = runId;
-  process.env.NASPOISON_STORE = storePath;
-  process.env.NASPOISON_TIER = tierArgument; // as given: a tier file named only through NASPOISON_TIER stays a file
-  process.env.NASPOISON_BACKEND = backend.name;
-  if (values['data-dir'] !== undefined) process.env.NASPOISON_DATA_DIR = resolve(values['data-dir']);
-  if (values.fixture) process.env.NASPOISON_FIXTURE = '1';
-  process.env.NASPOISON_STRICT = values.strict ? '1' : '0';
+  // The one run configuration, handed to the spec processes (harness/run/config.ts); they hand it
+  // to their trial workers.
+  process.env[RUN_CONFIG_ENV] = encodeRunConfig(config);
 
   process.stderr.write(`${style.bold('naspoison run', process.stderr)} ${runId} · tier ${tier.name} · store ${storePath}${shard ? ` · shard ${shardLabel(shard)}` : ''}\n`);
   if (shard) {
     const planArguments = [
       '--tier',
-      tierArgument,
+      config.tierSource,
       '--backend',
       backend.name,
-      ...(values.fixture ? ['--fixture'] : []),
-      ...(values['data-dir'] !== undefined ? ['--data-dir', resolve(values['data-dir'])] : []),
+      ...(config.fixtureOnly ? ['--fixture'] : []),
+      ...(config.dataDir !== null ? ['--data-dir', config.dataDir] : []),
+      ...named.flatMap((p) => ['--plugin', p]),
       ...positionals,
     ];
     const { runShard } = await import('./shard-run.js');
-    return await runShard({ shard, runId, storePath, filters: positionals, planArguments });
+    return await runShard({ shard, config, filters: positionals, planArguments });
   }
   const started = performance.now();
   let exitCode = 1;

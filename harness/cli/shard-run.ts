@@ -6,6 +6,7 @@
  * the merged store, which finds every trial stored.
  */
 import { collectDeclaredMatrices } from '../spec/collect.js';
+import type { RunConfig } from '../run/config.js';
 import { createRunContext } from '../run/context.js';
 import { runPlans } from '../run/matrix.js';
 import { assignShards, estimateTrialCost, planTrials, SHARD_NAMESPACE, shardLabel, type Shard, type ShardRecord } from '../run/shard.js';
@@ -16,8 +17,8 @@ import { formatDuration, style } from './terminal.js';
 /** What {@link runShard} is given by `naspoison run`, which has checked it and recorded the run's start. */
 export interface ShardRunOptions {
   shard: Shard;
-  runId: string;
-  storePath: string;
+  /** The run's configuration (its run id, store, tier, plugin modules…). */
+  config: RunConfig;
   /** Spec filters (empty: every spec file). */
   filters: readonly string[];
   /** The arguments that choose the plan, repeated by the run over the merged store (see {@link ShardRecord.planArguments}). */
@@ -33,7 +34,8 @@ const percent = (part: number, whole: number) => `${whole > 0 ? ((100 * part) / 
  * retries it).
  */
 export async function runShard(options: ShardRunOptions): Promise<number> {
-  const { shard, runId, storePath } = options;
+  const { shard, config } = options;
+  const { runId, storePath } = config;
   const started = performance.now();
   let exitCode = 1;
   let summary = '';
@@ -41,7 +43,7 @@ export async function runShard(options: ShardRunOptions): Promise<number> {
     const collection = await collectDeclaredMatrices(options.filters);
     if (collection.errors.length > 0) throw new Error(`spec files failed to load, so the run cannot be planned:\n  ${collection.errors.join('\n  ')}`);
     if (collection.matrices.length === 0) throw new Error(`the selected spec files (${collection.files.join(', ') || 'none'}) declare no poisoningMatrix: nothing to shard`);
-    const ctx = await createRunContext();
+    const ctx = await createRunContext({ config });
     try {
       const costs = { tier: ctx.tier, trainSize: ctx.data.train.n };
       const trials = planTrials(collection.matrices, ctx.tier, (p) => planIdentity(p, ctx).key, (p) => estimateTrialCost(p, costs));

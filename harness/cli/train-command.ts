@@ -7,6 +7,7 @@ import { initBackend, resolveBackendChoice } from '../engine/backend.js';
 import { Rng } from '../engine/rng.js';
 import { loadTierData } from '../run/tier-data.js';
 import { loadTier } from '../run/tiers.js';
+import { tierArgument } from '../run/config.js';
 import { canonicalGenotype, genotypeFromIndex, genotypeFromString, genotypeToString, NB201_NUM_GENOTYPES, sampleNonDegenerateGenotype } from '../space/index.js';
 import { openEvaluationCache } from '../run/evaluation-cache.js';
 import { evaluateGenotype } from '../train/evaluate.js';
@@ -64,7 +65,7 @@ export async function trainCommand(argv: string[]): Promise<number> {
       ? userInput(() => genotypeFromIndex(integer(values.index, '--index', 0, 0, NB201_NUM_GENOTYPES - 1)))
       : userInput(() => genotypeFromString(values.genotype ?? DEFAULT_GENOTYPE));
 
-  const tier = userInput(() => loadTier(values.tier));
+  const tier = userInput(() => loadTier(tierArgument(values.tier)));
   const recipe = userInput(() => validateRecipe({ ...tier.evaluation.recipe, ...(values.epochs !== undefined ? { epochs: integer(values.epochs, '--epochs', 0, 1) } : {}) }));
   const backend = await initBackend(userInput(() => resolveBackendChoice(values.backend)));
   const loadStarted = performance.now();

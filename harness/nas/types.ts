@@ -5,6 +5,7 @@
  */
 import type { ImageDataset } from '../data/types.js';
 import type { Plugin } from '../plugins/registry.js';
+import type { SettingsError } from '../plugins/settings.js';
 import type { Nb201Genotype } from '../space/genotype.js';
 
 /** Numbers an algorithm reports about one search (search time, skip-connect count, proxies…). */
@@ -37,11 +38,44 @@ export interface SearchOutcome {
   panelScores?: readonly number[];
 }
 
-/** A NAS algorithm plugin. */
+/**
+ * What a {@link NasAlgorithm.searchCost} hint is told about the run: sizes in the units of the
+ * tier's evaluation network, so that every method's hint is comparable to one retraining.
+ */
+export interface SearchCostContext {
+  /** Images of the (tier-sized) training set. */
+  readonly trainSize: number;
+  /** The tier's evaluation network and recipe epochs: one retraining costs `epochs × trainSize` image-epochs. */
+  readonly evaluation: { readonly channels: number; readonly cellsPerStage: number; readonly epochs: number };
+  /** Cells of {@link SearchContext.panel} (the tier's random-baseline sample). */
+  readonly panelSize: number;
+}
+
+/**
+ * A network's cost relative to the tier's evaluation network: (channels / C)² × (cells per stage /
+ * N) — what a search cost hint multiplies its image-epochs by.
+ */
+export function relativeWidth(run: SearchCostContext, channels: number, cellsPerStage: number): number {
+  return (channels / run.evaluation.channels) ** 2 * (cellsPerStage / run.evaluation.cellsPerStage);
+}
+
+/**
+ * A NAS algorithm plugin. Its settings are its own: a JSON Schema and defaults in its folder
+ * (`settings.schema.json`, checked with harness/plugins/settings.ts), applied by {@link settings};
+ * the tier only holds the block under `nas[name]`.
+ */
 export interface NasAlgorithm<Settings = unknown> extends Plugin {
   /** Whether it trains on the data (labels can move it) or only scores architectures. */
   readonly family: 'training-based' | 'training-free' | 'hybrid' | 'baseline';
-  /** Effective settings from the tier's `nas[name]` block (validated; defaults filled in). */
+  /**
+   * Effective settings from the tier's `nas[name]` block (`undefined` when the tier has none):
+   * checked against the method's own schema, defaults filled in. Called when a tier loads (for
+   * methods registered by then) and when a spec file declares a matrix of the method.
+   *
+   * @throws Error naming the mistake by its JSON path within the block — best a
+   *   {@link SettingsError} (harness/plugins/settings.ts), whose every issue the tier loader names
+   *   by its path within the tier
+   */
   settings(tierBlock: unknown): Settings;
   search(context: SearchContext<Settings>): SearchOutcome | Promise<SearchOutcome>;
   /**
@@ -50,4 +84,11 @@ export interface NasAlgorithm<Settings = unknown> extends Plugin {
    * published reference.
    */
   deviations?(settings: Settings): string[];
+  /**
+   * Expected cost of one search, in image-epochs of the tier's evaluation network (one retraining
+   * is `evaluation.epochs × trainSize`; see {@link relativeWidth}). Used only to balance the shards
+   * of a sharded run: a relative estimate, not a time. Omitted: a search is costed as one more
+   * retraining (nothing, for the `baseline` family).
+   */
+  searchCost?(settings: Settings, run: SearchCostContext): number;
 }

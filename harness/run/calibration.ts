@@ -194,7 +194,7 @@ export async function calibrateTier(run: PreparedRun, options: CalibrateOptions 
   const workers = Math.min(run.workers, total);
   if (workers > 1) {
     const jobs: EvaluationJob[] = distinct.map((m) => ({ index: m.index, genotype: genotypeToString(m.genotype), seed: m.seed }));
-    await runJobsInWorkers({ kind: 'evaluations', jobs }, run.options, workers, (message) => {
+    await runJobsInWorkers({ kind: 'evaluations', jobs }, run.config, workers, (message) => {
       if (message.type === 'evaluation-done') report(plan[message.index]!.label, message.accuracy);
       else if (message.type === 'log') run.log(message.message);
     });

@@ -1,30 +1,31 @@
 /**
  * What every trial of a process shares: the tier, its data, the backend, the store, the random
  * baseline, the environment fingerprint and the code version. Built once per process (lazily, by
- * the first matrix) from the environment the CLI sets: NASPOISON_TIER, NASPOISON_BACKEND,
- * NASPOISON_STORE, NASPOISON_DATA_DIR, NASPOISON_FIXTURE, NASPOISON_RUN_ID (and NASPOISON_WORKERS,
- * read by harness/run/workers.ts).
+ * the first matrix) from the run configuration (harness/run/config.ts): the one the CLI handed
+ * down, or one built from the options given.
  */
 import * as tf from '@tensorflow/tfjs';
 import { datasetContentHash, type DatasetPair } from '../data/types.js';
 import { initBackend, resolveBackendChoice, type ActiveBackend } from '../engine/backend.js';
 import { baselineSamples, randomBaseline, type RandomBaseline } from '../nas/random-search.js';
-import { codeVersion, environmentFingerprint, openStore, type EnvironmentFingerprint, type TrialStore } from '../store/index.js';
+import { environmentFingerprint, openStore, type EnvironmentFingerprint, type TrialStore } from '../store/index.js';
 import { genotypeFromString, genotypeToString } from '../space/genotype.js';
 import { evaluateGenotype, evaluationKey, type EvaluationProtocol } from '../train/evaluate.js';
+import { ambientRunConfig, buildRunConfig, newRunId, type RunConfig, type RunConfigInputs } from './config.js';
 import { evaluationCacheOf } from './evaluation-cache.js';
+import { importedPluginModules } from './plugins.js';
 import { loadTierData } from './tier-data.js';
-import { loadTier, type Tier } from './tiers.js';
-import { defaultWorkerCount, runJobsInWorkers, type EvaluationJob } from './workers.js';
+import type { Tier } from './tiers.js';
+import { runJobsInWorkers, type EvaluationJob } from './workers.js';
 import { computeClaimable, evaluationSharing, shareJobs } from './shared-work.js';
 import { DEFAULT_STORE_PATH } from './defaults.js';
 
-export { DEFAULT_STORE_PATH };
+export { DEFAULT_STORE_PATH, newRunId };
 
 export interface RunContext {
   runId: string;
-  /** The options the context was built from (worker processes rebuild it from them). */
-  options: RunContextOptions;
+  /** The configuration the context was built from (worker processes rebuild it from this). */
+  config: RunConfig;
   /** Processes that run trials in parallel (1: in this process). */
   workers: number;
   tier: Tier;
@@ -39,35 +40,24 @@ export interface RunContext {
   log(message: string): void;
 }
 
-export interface RunContextOptions {
-  tier?: string;
-  backend?: string;
-  storePath?: string;
-  dataDir?: string;
-  fixtureOnly?: boolean;
-  runId?: string;
-  /** Trial worker processes (default: NASPOISON_WORKERS, else the core count). */
-  workers?: number;
+/**
+ * How to build a context: a whole configuration, or inputs that refine this process's handed-down
+ * one (or, without one, build one from the environment inputs).
+ */
+export interface RunContextOptions extends RunConfigInputs {
+  /** Use exactly this configuration (the other inputs are then ignored). */
+  config?: RunConfig;
   /** Do not log the random baseline's progress (worker processes). */
   quiet?: boolean;
   log?: (message: string) => void;
 }
 
-/** A run id: NASPOISON_RUN_ID, else the time of day (sortable, unique enough per machine). */
-export function newRunId(now = new Date()): string {
-  return now.toISOString().replace(/[-:]/g, '').replace(/\..*/, '').replace('T', '-');
-}
-
-function fromEnv(): RunContextOptions {
-  const env = process.env;
-  return {
-    ...(env.NASPOISON_TIER ? { tier: env.NASPOISON_TIER } : {}),
-    ...(env.NASPOISON_BACKEND ? { backend: env.NASPOISON_BACKEND } : {}),
-    ...(env.NASPOISON_STORE ? { storePath: env.NASPOISON_STORE } : {}),
-    ...(env.NASPOISON_DATA_DIR ? { dataDir: env.NASPOISON_DATA_DIR } : {}),
-    ...(env.NASPOISON_FIXTURE === '1' ? { fixtureOnly: true } : {}),
-    ...(env.NASPOISON_RUN_ID ? { runId: env.NASPOISON_RUN_ID } : {}),
-  };
+/** The configuration `options` describe. */
+export function configOf(options: RunContextOptions = {}): RunConfig {
+  if (options.config) return options.config;
+  const { quiet: _quiet, log: _log, config: _config, ...inputs } = options;
+  const given = Object.values(inputs).some((v) => v !== undefined);
+  return given ? buildRunConfig(inputs, options.tier === undefined ? ambientRunConfig() : undefined) : ambientRunConfig();
 }
 
 /** Everything a context has but the random baseline. */
@@ -75,18 +65,19 @@ export type PreparedRun = Omit<RunContext, 'baseline'>;
 
 /** Loads the tier, backend, data and store (no training). */
 export async function prepareRun(options: RunContextOptions = {}): Promise<PreparedRun> {
-  const o = { ...fromEnv(), ...options };
-  const runId = o.runId ?? newRunId();
-  const log = o.log ?? ((m: string) => process.stderr.write(`${m}\n`));
-  const tier = loadTier(o.tier);
-  const backend = await initBackend(resolveBackendChoice(o.backend));
-  const data = loadTierData(tier.data, { ...(o.dataDir !== undefined ? { dataDir: o.dataDir } : {}), ...(o.fixtureOnly ? { fixtureOnly: true } : {}) });
-  const store = openStore(o.storePath ?? DEFAULT_STORE_PATH);
-  const { log: _log, ...serialisable } = o;
+  // Workers import what this process imported: the configuration's plugin modules and those the
+  // bench setup found beside the spec file.
+  const given = configOf(options);
+  const config: RunConfig = { ...given, plugins: [...new Set([...given.plugins, ...importedPluginModules()])] };
+  const log = options.log ?? ((m: string) => process.stderr.write(`${m}\n`));
+  const { tier } = config;
+  const backend = await initBackend(resolveBackendChoice(config.backend));
+  const data = loadTierData(tier.data, { ...(config.dataDir !== null ? { dataDir: config.dataDir } : {}), ...(config.fixtureOnly ? { fixtureOnly: true } : {}) });
+  const store = openStore(config.storePath);
   return {
-    runId,
-    options: { ...serialisable, runId },
-    workers: o.workers ?? defaultWorkerCount(),
+    runId: config.runId,
+    config,
+    workers: config.workers,
     tier,
     data,
     datasetHash: `${datasetContentHash(data.train)}:${datasetContentHash(data.test)}`,
@@ -94,13 +85,13 @@ export async function prepareRun(options: RunContextOptions = {}): Promise<Prepa
     store,
     protocol: { recipe: tier.evaluation.recipe, network: tier.evaluation.network },
     environment: environmentFingerprint({ name: backend.name }, tf.version.tfjs),
-    codeVersion: codeVersion(),
+    codeVersion: config.codeVersion,
     log,
   };
 }
 
 /**
- * Builds a context; `options` override the environment. The random baseline's architectures are
+ * Builds a context (see {@link configOf} for what `options` may give). The random baseline's architectures are
  * trained in worker processes when there are several to train and several workers (then read
  * back from the cache here), else in this process — each claimed in the store first, so another
  * run on the same store trains the others meanwhile instead of training them twice, and this one
@@ -129,7 +120,7 @@ export async function createRunContext(options: RunContextOptions = {}): Promise
         const workers = Math.min(run.workers, open.length);
         if (workers > 1) {
           log(`random baseline: training ${open.length} of ${tier.randomBaseline.samples} architectures in ${workers} processes`);
-          await runJobsInWorkers({ kind: 'evaluations', jobs: open, since }, run.options, workers, (message) => {
+          await runJobsInWorkers({ kind: 'evaluations', jobs: open, since }, run.config, workers, (message) => {
             if (message.type === 'evaluation-done') progress(message.accuracy);
           });
         } else {
@@ -154,7 +145,7 @@ export async function createRunContext(options: RunContextOptions = {}): Promise
 
 let shared: Promise<RunContext> | undefined;
 
-/** The process-wide context (created on first use). */
+/** The process-wide context (created on first use, from this process's configuration). */
 export function sharedRunContext(): Promise<RunContext> {
   shared ??= createRunContext();
   return shared;

@@ -184,7 +184,7 @@ export async function runPlans(plans: readonly TrialPlan[], ctx: RunContext, lab
   const computeRound = async (open: readonly TrialPlan[], since: number) => {
     const round = Math.min(ctx.workers, open.length);
     if (round > 1) {
-      await runJobsInWorkers({ kind: 'trials', jobs: open, since }, ctx.options, round, (message, worker) => {
+      await runJobsInWorkers({ kind: 'trials', jobs: open, since }, ctx.config, round, (message, worker) => {
         if (message.type === 'done') report(message.plan, message.status, message.accuracy, message.deltaImprovement, message.error);
         else if (message.type === 'log') ctx.log(`  [worker ${worker}] ${message.message.trim()}`);
       });

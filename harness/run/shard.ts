@@ -17,7 +17,8 @@ import { createHash } from 'node:crypto';
 import { nasAlgorithms } from '../nas/index.js';
 import { canonicalJson } from '../util/canonical-json.js';
 import { planMatrix, type ValidMatrixSpec } from './matrix.js';
-import type { Tier } from './tiers.js';
+import { nasSettingsOf, type Tier } from './tiers.js';
+import type { NasAlgorithm } from '../nas/types.js';
 import type { TrialPlan } from './trial.js';
 
 /** Shard i of n (1-based, as typed: `--shard 2/3`). */
@@ -53,39 +54,30 @@ export interface CostContext {
   readonly trainSize: number;
 }
 
-const num = (x: unknown, fallback: number): number => (typeof x === 'number' && Number.isFinite(x) && x > 0 ? x : fallback);
-
 /**
  * A trial's expected cost, in image-epochs of the tier's evaluation network: the retraining of the
- * found cell plus the search, scaled by each network's width (channels², cells). A relative
- * estimate for balancing shards, not a time. Measured at the smoke tier on 2 cores (trial
- * durations in the store of a full smoke run): random search 6.5 s, P-DARTS 19.0 s, random search
- * with early stopping 29.1 s per trial, i.e. 1 : 2.9 : 4.5; this model gives 8,000 : 23,000 :
- * 24,000 image-epochs (1 : 2.9 : 3.0) — close enough that no shard gets much more than its share
- * (early stopping's small batches cost more per image than the model says). A NAS method this
- * model does not know is costed as one more retraining.
+ * found cell plus the search — the method's own {@link NasAlgorithm.searchCost} hint, else one more
+ * retraining (nothing for the `baseline` family). A relative estimate for balancing shards, not a
+ * time. Measured at the smoke tier on 2 cores (trial durations in the store of a full smoke run):
+ * random search 6.5 s, P-DARTS 19.0 s, random search with early stopping 29.1 s per trial, i.e.
+ * 1 : 2.9 : 4.5; their hints give 8,000 : 23,000 : 24,000 image-epochs (1 : 2.9 : 3.0) — close
+ * enough that no shard gets much more than its share (early stopping's small batches cost more per
+ * image than its hint says).
  */
 export function estimateTrialCost(plan: Pick<TrialPlan, 'nas'>, run: CostContext): number {
   const evaluation = run.tier.evaluation;
-  const width = (channels: unknown, cells: unknown) =>
-    (num(channels, evaluation.network.channels) / evaluation.network.channels) ** 2 * (num(cells, evaluation.network.cellsPerStage) / evaluation.network.cellsPerStage);
   const retrain = evaluation.recipe.epochs * run.trainSize;
   const nas = nasAlgorithms.get(plan.nas);
-  const settings = nas.settings((run.tier.nas as Record<string, unknown>)[plan.nas]) as Record<string, unknown>;
-  const images = Math.min(run.trainSize, num(settings.searchSubset, run.trainSize));
+  const settings = nasSettingsOf(run.tier, plan.nas, `"${run.tier.name}"`);
   let search: number;
-  if (nas.family === 'baseline') search = 0;
-  else if (plan.nas === 'pdarts' && Array.isArray(settings.stages)) {
-    // The supernet computes every candidate op of an edge; a weight step and an α step per batch.
-    search = (settings.stages as Array<Record<string, unknown>>).reduce(
-      (sum, stage) => sum + num(stage.epochs, 1) * images * width(settings.channels, stage.cellsPerStage) * ((1 + num(stage.opsPerEdge, 5)) / 2),
-      0,
-    );
-  } else if (plan.nas === 'random-early-stopping') {
-    // Each panel cell (the random-baseline sample) trained briefly on the non-validation part.
-    const trainPart = 1 - (typeof settings.validationFraction === 'number' ? settings.validationFraction : 0.25);
-    search = run.tier.randomBaseline.samples * num(settings.epochs, 1) * images * trainPart * width(settings.channels, settings.cellsPerStage);
-  } else search = retrain;
+  if (nas.searchCost) {
+    search = nas.searchCost(settings, {
+      trainSize: run.trainSize,
+      evaluation: { channels: evaluation.network.channels, cellsPerStage: evaluation.network.cellsPerStage, epochs: evaluation.recipe.epochs },
+      panelSize: run.tier.randomBaseline.samples,
+    });
+    if (!(Number.isFinite(search) && search >= 0)) throw new Error(`NAS algorithm "${plan.nas}": searchCost gave ${search}; it must be a finite number ≥ 0`);
+  } else search = nas.family === 'baseline' ? 0 : retrain;
   return retrain + search;
 }
 

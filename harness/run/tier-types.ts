@@ -1,15 +1,11 @@
 /**
- * Tiers: one spec file, three sizes. A tier is data (harness/spec/tiers/<name>.json, checked
+ * Tiers: one spec file, three sizes. A tier is data (harness/run/tiers/<name>.json, checked
  * against tier.schema.json): dataset size and resolution, the evaluation protocol, the random
- * baseline, trial counts and each NAS algorithm's search budget. Chosen by `--tier` or
- * NASPOISON_TIER; every report names it.
+ * baseline, trial counts and each NAS method's settings block, which the method's own schema checks
+ * (harness/nas/<method>/settings.schema.json). Chosen by `--tier` or NASPOISON_TIER; every report
+ * names it.
  */
-import type { EarlyStoppingTierSettings } from '../nas/early-stopping/settings.js';
-import type { PdartsTierSettings } from '../nas/pdarts/settings.js';
 import type { TrainingRecipe } from '../train/recipe.js';
-
-export type { PdartsStage, PdartsTierSettings } from '../nas/pdarts/settings.js';
-export type { EarlyStoppingTierSettings } from '../nas/early-stopping/settings.js';
 
 export interface TierData {
   /** Dataset name understood by harness/data loadDataset. */
@@ -44,5 +40,11 @@ export interface Tier {
    * "no harm beyond δ" verdict and the trials a decision needs are computed against them.
    */
   margins?: Readonly<Record<string, number>>;
-  nas: { pdarts: PdartsTierSettings; 'random-early-stopping'?: EarlyStoppingTierSettings };
+  /**
+   * Each NAS method's settings block, keyed by its registry name, as the tier file writes it. The
+   * method's `settings(block)` checks it and fills its defaults: when the tier loads, for methods
+   * registered by then; when a spec file declares a matrix of it, for methods a plugin module
+   * registers. A block of a method no spec uses is never read.
+   */
+  nas: Readonly<Record<string, unknown>>;
 }

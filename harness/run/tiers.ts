@@ -1,11 +1,12 @@
 /** Loading and validating tiers (see tier-types.ts). */
 import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { Ajv, type ErrorObject } from 'ajv';
+import { Ajv } from 'ajv';
+import { isSettingsError, schemaIssues } from '../plugins/settings.js';
 import { nasAlgorithms } from '../nas/index.js';
 import type { Tier } from './tier-types.js';
 
-export type { Tier, TierData, PdartsStage, PdartsTierSettings } from './tier-types.js';
+export type { Tier, TierData } from './tier-types.js';
 
 const TIERS_DIR = fileURLToPath(new URL('./tiers/', import.meta.url));
 const SCHEMA_PATH = fileURLToPath(new URL('./tier.schema.json', import.meta.url));
@@ -13,30 +14,34 @@ const SCHEMA_PATH = fileURLToPath(new URL('./tier.schema.json', import.meta.url)
 const ajv = new Ajv({ allErrors: true, strict: true });
 const validate = ajv.compile<Tier>(JSON.parse(readFileSync(SCHEMA_PATH, 'utf8')) as object);
 
-function describe(errors: ErrorObject[] | null | undefined): string {
-  return (errors ?? [])
-    .map((e) => {
-      // Name the unknown property itself (ajv reports the path of the object that holds it).
-      if (e.keyword === 'additionalProperties' && e.params && 'additionalProperty' in e.params) {
-        return `${e.instancePath}/${String(e.params.additionalProperty)} is not a known property`;
-      }
-      return `${e.instancePath || '(root)'} ${e.message ?? 'is invalid'}${e.params && 'allowedValues' in e.params ? ` (${String(e.params.allowedValues)})` : ''}`;
-    })
-    .join('; ');
+/**
+ * The effective settings of NAS method `name` at this tier: its `settings()` applied to the tier's
+ * `nas[name]` block (undefined when the tier has none).
+ *
+ * @param origin names the tier in messages (`"smoke"`, a file path)
+ * @throws Error `tier <origin>: /nas/<name>/<path> <problem>` for each mistake in the block; an
+ *   unknown method name lists the registered ones
+ */
+export function nasSettingsOf(tier: Pick<Tier, 'nas'>, name: string, origin: string): unknown {
+  const nas = nasAlgorithms.get(name);
+  try {
+    return nas.settings(tier.nas[name]);
+  } catch (error) {
+    if (isSettingsError(error)) throw new Error(`tier ${origin}: ${error.issues.map((i) => `/nas/${name}${i.path} ${i.message}`).join('; ')}`);
+    // A plugin's own error: its message, with the plugin's "name: " prefix replaced by the block's path.
+    const rest = (error as Error).message.replace(/^[^:]*: /, '');
+    throw new Error(`tier ${origin}: /nas/${name}${rest.startsWith('/') ? '' : ' '}${rest}`);
+  }
 }
 
-/** Checks a tier object against the schema and the rules JSON Schema cannot express. */
+/**
+ * Checks a tier object against the schema, and each NAS block of a method registered now against
+ * the method's own settings (blocks of methods not registered yet are left to the matrices that
+ * name them: see {@link nasSettingsOf}).
+ */
 export function validateTier(value: unknown, origin: string): Tier {
-  if (!validate(value)) throw new Error(`tier ${origin}: ${describe(validate.errors)}`);
-  // Each algorithm checks its own block (rules the schema cannot express), with the JSON path.
-  for (const [name, block] of Object.entries(value.nas as Record<string, unknown>)) {
-    if (!nasAlgorithms.has(name)) continue;
-    try {
-      nasAlgorithms.get(name).settings(block);
-    } catch (error) {
-      throw new Error(`tier ${origin}: /nas/${name}${(error as Error).message.replace(/^[^:]*: /, '')}`);
-    }
-  }
+  if (!validate(value)) throw new Error(`tier ${origin}: ${schemaIssues(validate.errors).map((i) => `${i.path || '(root)'} ${i.message}`).join('; ')}`);
+  for (const name of Object.keys(value.nas)) if (nasAlgorithms.has(name)) nasSettingsOf(value, name, origin);
   return value;
 }
 
@@ -48,12 +53,21 @@ export function builtInTierNames(): string[] {
     .sort();
 }
 
+/** What names a tier in messages: a file path as given, a built-in name quoted. */
+export function tierOrigin(nameOrPath: string): string {
+  return isTierPath(nameOrPath) ? nameOrPath : `"${nameOrPath}"`;
+}
+
+function isTierPath(nameOrPath: string): boolean {
+  return nameOrPath.endsWith('.json') || nameOrPath.includes('/');
+}
+
 /**
- * Loads a tier by name (built-in) or from a JSON file path. The default comes from
- * NASPOISON_TIER, else `smoke`.
+ * Loads a tier by name (built-in) or from a JSON file path (the CLI's `--tier`, else
+ * NASPOISON_TIER, else `smoke`: see harness/run/config.ts).
  */
-export function loadTier(nameOrPath: string = process.env.NASPOISON_TIER || 'smoke'): Tier {
-  const isPath = nameOrPath.endsWith('.json') || nameOrPath.includes('/');
+export function loadTier(nameOrPath: string): Tier {
+  const isPath = isTierPath(nameOrPath);
   const path = isPath ? nameOrPath : `${TIERS_DIR}${nameOrPath}.json`;
   if (!existsSync(path)) {
     throw new Error(
@@ -66,5 +80,5 @@ export function loadTier(nameOrPath: string = process.env.NASPOISON_TIER || 'smo
   } catch (error) {
     throw new Error(`tier file ${path} is not valid JSON: ${(error as Error).message}`);
   }
-  return validateTier(parsed, isPath ? path : `"${nameOrPath}"`);
+  return validateTier(parsed, tierOrigin(nameOrPath));
 }

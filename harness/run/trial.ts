@@ -17,6 +17,7 @@ import { evaluateGenotype } from '../train/evaluate.js';
 import { evaluationCacheOf } from './evaluation-cache.js';
 import type { RunContext } from './context.js';
 import { obtainPoison } from './poison-cache.js';
+import { nasSettingsOf, tierOrigin } from './tiers.js';
 
 /** Root of all trial seeds; trial i of a NAS algorithm gets deriveSeed(ROOT, nas, i). */
 export const TRIAL_SEED_ROOT = 20_250_514;
@@ -53,13 +54,12 @@ export function planIdentity(plan: TrialPlan, ctx: RunContext): { identity: Tria
     trialIndex: plan.trialIndex,
     tier: ctx.tier.name,
   };
-  const nas = nasAlgorithms.get(plan.nas);
   // Only what determines this trial's numbers: changing the trial count, the description or
   // another algorithm's settings must not invalidate stored trials.
   const params = {
     data: ctx.tier.data,
     evaluation: ctx.tier.evaluation,
-    nasSettings: nas.settings((ctx.tier.nas as Record<string, unknown>)[plan.nas]),
+    nasSettings: nasSettingsOf(ctx.tier, plan.nas, tierOrigin(ctx.config.tierSource)),
     attackParams: plan.attack === CLEAN ? null : attacks.get(plan.attack).params,
     randomBaselineSamples: ctx.tier.randomBaseline.samples,
     seed: trialSeed(plan),

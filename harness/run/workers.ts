@@ -9,12 +9,12 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { availableParallelism, hostname, tmpdir } from 'node:os';
+import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { currentProcess, parseProcessIdentity, processState, type ProcessIdentity } from '../util/process.js';
-import type { RunContextOptions } from './context.js';
+import { encodeRunConfig, type RunConfig } from './config.js';
 import type { TrialPlan } from './trial.js';
 
 /** What a worker reports. */
@@ -23,17 +23,6 @@ export type WorkerMessage =
   | { type: 'evaluation-done'; index: number; accuracy: number; cached: boolean }
   | { type: 'done'; plan: TrialPlan; trialKey: string; status: 'completed' | 'errored'; accuracy: number | null; deltaImprovement: number | null; error: string | null }
   | { type: 'fatal'; error: string };
-
-/** Worker count: NASPOISON_WORKERS, else the number of cores (at most 8). */
-export function defaultWorkerCount(): number {
-  const env = process.env.NASPOISON_WORKERS;
-  if (env !== undefined && env !== '') {
-    const n = Number(env);
-    if (!Number.isInteger(n) || n < 1) throw new Error(`NASPOISON_WORKERS must be a positive integer, got "${env}"`);
-    return n;
-  }
-  return Math.max(1, Math.min(8, availableParallelism()));
-}
 
 const WORKER = fileURLToPath(new URL('./trial-worker.ts', import.meta.url));
 
@@ -103,14 +92,15 @@ export function rotatedJobs<T>(jobs: readonly T[], w: number, workers: number): 
 }
 
 /**
- * Runs the jobs in `workers` processes, each claiming what it computes ({@link rotatedJobs}); calls
+ * Runs the jobs in `workers` processes, each claiming what it computes ({@link rotatedJobs}); each
+ * worker builds its run context from `config` after importing its plugin modules. Calls
  * `onMessage` for each message as it arrives (a job's message comes from the worker that computed
  * it, once; jobs another process computed send none). Resolves when all workers exit; rejects
  * naming the worker when one fails.
  */
 export async function runJobsInWorkers(
   work: WorkerJobs,
-  options: RunContextOptions,
+  config: RunConfig,
   workers: number,
   onMessage: (message: WorkerMessage, worker: number) => void,
 ): Promise<void> {
@@ -130,7 +120,7 @@ export async function runJobsInWorkers(
         (share, w) =>
           new Promise<void>((resolve, reject) => {
             const file = join(dir, `worker-${w}.json`);
-            writeFileSync(file, JSON.stringify({ kind: work.kind, jobs: share, since, options: { ...options, log: undefined } }));
+            writeFileSync(file, `{"kind":${JSON.stringify(work.kind)},"since":${since},"jobs":${JSON.stringify(share)},"config":${encodeRunConfig(config)}}`);
             const child = spawn(process.execPath, ['--import', tsx, WORKER, file], { stdio: ['pipe', 'pipe', 'pipe'], env: process.env });
             children.push(child);
             let stderr = '';

@@ -9,6 +9,9 @@ import { beforeAll, TestRunner } from 'vitest';
 import { canonicalJson } from '../util/canonical-json.js';
 import { CLEAN } from '../attacks/index.js';
 import { sharedRunContext, type RunContext } from '../run/context.js';
+import { ambientRunConfig } from '../run/config.js';
+import { nasKnownToWorkers } from '../run/plugins.js';
+import { nasSettingsOf, tierOrigin } from '../run/tiers.js';
 import { findCalibration, type Calibration } from '../run/calibration.js';
 import { nasAlgorithms } from '../nas/index.js';
 import { armKey, matrixLabel, runMatrix, validateMatrixSpec, type MatrixResults, type MatrixSpec, type ValidMatrixSpec } from '../run/matrix.js';
@@ -259,6 +262,17 @@ export class PoisoningMatrix {
 export function poisoningMatrix(options: PoisoningMatrixOptions): PoisoningMatrix {
   const matrix = new PoisoningMatrix(options);
   const file = TestRunner.getCurrentSuite().file;
+  if (nasKnownToWorkers(matrix.spec.nas) === false) {
+    throw new Error(
+      `NAS algorithm "${matrix.spec.nas}" is registered by the spec file ${file.name} (or a module it imports), which trial worker processes never load. ` +
+        `Register it in a plugin module instead — a file named *.plugin.ts beside the spec file, which every process of the run imports — or name its module with naspoison run --plugin <module>.`,
+    );
+  }
+  // The method's tier block, checked by the method now that the spec's plugins are registered.
+  if (options.context === undefined) {
+    const config = ambientRunConfig();
+    nasSettingsOf(config.tier, matrix.spec.nas, tierOrigin(config.tierSource));
+  }
   (file.meta.naspoisonMatrices ??= []).push({ label: matrix.label, spec: matrix.spec });
   const getContext = options.context ?? sharedRunContext;
   beforeAll(async () => {
@@ -272,7 +286,7 @@ export function poisoningMatrix(options: PoisoningMatrixOptions): PoisoningMatri
 /** What the report's method section says of a NAS method: its deviations from the published settings at this tier. */
 function methodOf(context: RunContext, name: string): { nas: string; description: string; deviations: string[] } {
   const nas = nasAlgorithms.get(name);
-  const settings = nas.settings((context.tier.nas as Record<string, unknown>)[name]);
+  const settings = nasSettingsOf(context.tier, name, tierOrigin(context.config.tierSource));
   const deviations = nas.deviations ? nas.deviations(settings) : ['not applicable: no published settings to compare with (a method of this harness)'];
   return { nas: name, description: nas.description, deviations };
 }

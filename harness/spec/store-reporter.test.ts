@@ -24,7 +24,7 @@ function runFixture(runId: string, strict: boolean): Promise<{ code: number | nu
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [VITEST, 'run', '--config', CONFIG], {
       cwd: ROOT,
-      env: { ...process.env, NO_COLOR: '1', NASPOISON_STORE: storePath, NASPOISON_RUN_ID: runId, NASPOISON_STRICT: strict ? '1' : '0' },
+      env: { ...process.env, NO_COLOR: '1', FIXTURE_STORE: storePath, FIXTURE_RUN_ID: runId, FIXTURE_STRICT: strict ? '1' : '0' },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     let output = '';

@@ -6,7 +6,7 @@
  */
 import type { NasAlgorithm } from '../types.js';
 import { earlyStoppingSearch } from './search.js';
-import { earlyStoppingSettings, type EarlyStoppingSettings } from './settings.js';
+import { earlyStoppingSearchCost, earlyStoppingSettings, type EarlyStoppingSettings } from './settings.js';
 
 export const randomEarlyStopping: NasAlgorithm<EarlyStoppingSettings> = {
   name: 'random-early-stopping',
@@ -15,6 +15,7 @@ export const randomEarlyStopping: NasAlgorithm<EarlyStoppingSettings> = {
   family: 'training-based',
   settings: earlyStoppingSettings,
   search: earlyStoppingSearch,
+  searchCost: earlyStoppingSearchCost,
 };
 
 export { EARLY_STOPPING_DEFAULTS, earlyStoppingSettings, type EarlyStoppingSettings, type EarlyStoppingTierSettings } from './settings.js';

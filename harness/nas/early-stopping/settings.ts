@@ -1,8 +1,10 @@
 /**
- * Random-search-with-early-stopping settings: the tier's `nas["random-early-stopping"]` block
- * (schema: harness/run/tier.schema.json, definition `earlyStopping`). Every field is optional in the
- * tier; {@link earlyStoppingSettings} fills the defaults below.
+ * Random-search-with-early-stopping settings: the tier's `nas["random-early-stopping"]` block. Its
+ * schema is this folder's `settings.schema.json`; every field is optional in the tier and
+ * {@link earlyStoppingSettings} fills the defaults below (a missing block means all defaults).
  */
+import { settingsSchema } from '../../plugins/settings.js';
+import { relativeWidth, type SearchCostContext } from '../types.js';
 
 export interface EarlyStoppingTierSettings {
   /** Images of the (possibly poisoned) training set the search uses, drawn at random (null: all). */
@@ -33,34 +35,26 @@ export const EARLY_STOPPING_DEFAULTS: EarlyStoppingSettings = {
   learningRate: 0.05,
 };
 
-const KNOWN = Object.keys(EARLY_STOPPING_DEFAULTS) as Array<keyof EarlyStoppingSettings>;
+/** The compiled schema of a `nas["random-early-stopping"]` block. */
+export const EARLY_STOPPING_SCHEMA = settingsSchema<EarlyStoppingTierSettings>('random-early-stopping', new URL('./settings.schema.json', import.meta.url));
 
 /**
- * Validates a tier block and fills the defaults (a missing block means all defaults). Messages name
- * the JSON path within the block, e.g. `random-early-stopping: /epochs must be a positive integer`.
+ * Effective settings from a tier block (a missing block means all defaults): checked against
+ * {@link EARLY_STOPPING_SCHEMA}, defaults filled in.
+ *
+ * @throws SettingsError naming each mistake by its JSON path within the block, e.g.
+ *   `random-early-stopping: /epochs must be >= 1`
  */
 export function earlyStoppingSettings(block: unknown): EarlyStoppingSettings {
   if (block === undefined || block === null) return { ...EARLY_STOPPING_DEFAULTS };
-  if (typeof block !== 'object' || Array.isArray(block)) throw new Error('random-early-stopping: the settings block must be an object');
-  const given = block as Record<string, unknown>;
-  for (const key of Object.keys(given)) {
-    if (!(KNOWN as string[]).includes(key)) throw new Error(`random-early-stopping: /${key} is not a known setting (known: ${KNOWN.join(', ')})`);
-  }
-  const s = { ...EARLY_STOPPING_DEFAULTS, ...(given as EarlyStoppingTierSettings) } as EarlyStoppingSettings;
-  const positiveInt = (key: keyof EarlyStoppingSettings, min = 1) => {
-    const v = s[key];
-    if (typeof v !== 'number' || !Number.isInteger(v) || v < min) throw new Error(`random-early-stopping: /${key} must be an integer ≥ ${min}, got ${JSON.stringify(v)}`);
-  };
-  if (s.searchSubset !== null) positiveInt('searchSubset', 20);
-  if (typeof s.validationFraction !== 'number' || !(s.validationFraction > 0 && s.validationFraction < 1)) {
-    throw new Error(`random-early-stopping: /validationFraction must be in (0, 1), got ${JSON.stringify(s.validationFraction)}`);
-  }
-  positiveInt('channels');
-  positiveInt('cellsPerStage');
-  positiveInt('epochs');
-  positiveInt('batchSize', 2);
-  if (typeof s.learningRate !== 'number' || !(s.learningRate > 0) || !Number.isFinite(s.learningRate)) {
-    throw new Error(`random-early-stopping: /learningRate must be a positive number, got ${JSON.stringify(s.learningRate)}`);
-  }
-  return s;
+  return { ...EARLY_STOPPING_DEFAULTS, ...EARLY_STOPPING_SCHEMA.check(block) };
+}
+
+/**
+ * A search's cost hint (image-epochs of the evaluation network): each panel cell trained briefly on
+ * the non-validation part of the search subset, at the candidate network's width.
+ */
+export function earlyStoppingSearchCost(s: EarlyStoppingSettings, run: SearchCostContext): number {
+  const images = Math.min(run.trainSize, s.searchSubset ?? run.trainSize);
+  return run.panelSize * s.epochs * images * (1 - s.validationFraction) * relativeWidth(run, s.channels, s.cellsPerStage);
 }

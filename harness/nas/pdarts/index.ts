@@ -1,7 +1,7 @@
 /** The P-DARTS plugin. */
 import type { NasAlgorithm } from '../types.js';
 import { pdartsSearch } from './search.js';
-import { pdartsDeviations, pdartsSettings, type PdartsSettings } from './settings.js';
+import { pdartsDeviations, pdartsSearchCost, pdartsSettings, type PdartsSettings } from './settings.js';
 
 export const pdarts: NasAlgorithm<PdartsSettings> = {
   name: 'pdarts',
@@ -10,6 +10,7 @@ export const pdarts: NasAlgorithm<PdartsSettings> = {
   settings: pdartsSettings,
   search: pdartsSearch,
   deviations: pdartsDeviations,
+  searchCost: pdartsSearchCost,
 };
 
 export { deriveWithSkipLimit, pruneEdgeOps } from './search.js';

@@ -1,4 +1,11 @@
-/** P-DARTS settings: the tier's `nas.pdarts` block (schema: harness/run/tier.schema.json). */
+/**
+ * P-DARTS settings: the tier's `nas.pdarts` block. Its schema is this folder's
+ * `settings.schema.json` (every field required but a stage's `warmupEpochs`, which defaults to the
+ * published ratio); {@link pdartsSettings} checks a block against it and against the rules JSON
+ * Schema cannot express, and fills the default in.
+ */
+import { settingsSchema } from '../../plugins/settings.js';
+import { relativeWidth, type SearchCostContext } from '../types.js';
 
 /** One P-DARTS stage: cells per NB201 stage, ops kept per edge, skip-connect dropout at its start. */
 export interface PdartsStage {
@@ -67,24 +74,39 @@ export interface PdartsSettings {
 }
 
 
+/** The compiled schema of a `nas.pdarts` block. */
+export const PDARTS_SCHEMA = settingsSchema<PdartsTierSettings>('pdarts', new URL('./settings.schema.json', import.meta.url));
+
 /**
- * Checks the rules of a settings block that JSON Schema cannot express (the tier schema checks
- * the shape); messages name the JSON path within the block.
+ * Effective settings from the tier's `nas.pdarts` block: checked against {@link PDARTS_SCHEMA} and
+ * the rules it cannot express (the first stage keeps all 5 ops, ops per edge shrink, warm-ups fit
+ * their stages), each stage's warm-up defaulted to the published ratio.
+ *
+ * @throws SettingsError naming each mistake by its JSON path within the block
  */
 export function pdartsSettings(block: unknown): PdartsSettings {
-  if (block === null || typeof block !== 'object') throw new Error('pdarts: the tier has no nas.pdarts settings block');
-  const tierBlock = block as PdartsTierSettings;
-  if (!Array.isArray(tierBlock.stages) || tierBlock.stages.length === 0) throw new Error('pdarts: /stages must list at least one stage');
+  if (block === undefined || block === null) PDARTS_SCHEMA.fail('', 'is missing: a tier that runs pdarts needs a nas.pdarts settings block (there are no defaults for its search budget)');
+  const tierBlock = PDARTS_SCHEMA.check(block);
   const s: PdartsSettings = { ...tierBlock, stages: tierBlock.stages.map((stage) => ({ ...stage, warmupEpochs: stage.warmupEpochs ?? publishedWarmup(stage.epochs) })) };
-  if (s.stages[0]!.opsPerEdge !== 5) throw new Error('pdarts: /stages/0/opsPerEdge must be 5 (all NB201 ops)');
+  if (s.stages[0]!.opsPerEdge !== 5) PDARTS_SCHEMA.fail('/stages/0/opsPerEdge', 'must be 5 (all NB201 ops)');
   s.stages.forEach((stage, i) => {
-    if (stage.warmupEpochs > stage.epochs) throw new Error(`pdarts: /stages/${i}/warmupEpochs (${stage.warmupEpochs}) exceeds epochs (${stage.epochs})`);
+    if (stage.warmupEpochs > stage.epochs) PDARTS_SCHEMA.fail(`/stages/${i}/warmupEpochs`, `(${stage.warmupEpochs}) exceeds epochs (${stage.epochs})`);
     const prev = s.stages[i - 1];
     if (prev && stage.opsPerEdge >= prev.opsPerEdge) {
-      throw new Error(`pdarts: /stages/${i}/opsPerEdge must shrink from stage to stage (${prev.opsPerEdge} → ${stage.opsPerEdge})`);
+      PDARTS_SCHEMA.fail(`/stages/${i}/opsPerEdge`, `must shrink from stage to stage (${prev.opsPerEdge} → ${stage.opsPerEdge})`);
     }
   });
   return s;
+}
+
+/**
+ * A search's cost hint (image-epochs of the evaluation network): the supernet computes every
+ * candidate op of an edge — (1 + ops kept) / 2 of a cell on average over the stage's ops — for a
+ * weight step and an α step per batch, on the search subset, at the supernet's width.
+ */
+export function pdartsSearchCost(s: PdartsSettings, run: SearchCostContext): number {
+  const images = Math.min(run.trainSize, s.searchSubset ?? run.trainSize);
+  return s.stages.reduce((sum, stage) => sum + stage.epochs * images * relativeWidth(run, s.channels, stage.cellsPerStage) * ((1 + stage.opsPerEdge) / 2), 0);
 }
 
 /** Each way `s` departs from P-DARTS as published (for the report's method section). */

@@ -1,0 +1,25 @@
+/**
+ * The `naspoison` package: what spec files and plugin modules import (`import { … } from
+ * 'naspoison'`, resolved through package.json "exports" — also inside this repository, by
+ * self-reference).
+ *
+ * - Spec files: {@link poisoningMatrix} and the matchers it feeds (installed by the bench setup;
+ *   {@link installMatchers} for a setup of your own).
+ * - Plugin modules (`*.plugin.ts` beside a spec file, or `naspoison run --plugin <module>`): the
+ *   registries {@link nasAlgorithms} and {@link attacks}, the {@link NasAlgorithm} and {@link Attack}
+ *   interfaces, and {@link settingsSchema} for a plugin's own settings schema.
+ */
+export { poisoningMatrix, PoisoningMatrix, MetricSample, ArmView, installMatchers, type PoisoningMatrixOptions, type FamilyMember, type UnderpoweredMode } from './spec/index.js';
+
+export { nasAlgorithms, randomBaseline, type Diagnostics, type NasAlgorithm, type SearchContext, type SearchOutcome } from './nas/index.js';
+export { relativeWidth, type SearchCostContext } from './nas/types.js';
+export { attacks, CLEAN, makeArtifact, applyPoison, poisonCount, type Attack, type CraftContext, type PoisonArtifact } from './attacks/index.js';
+export { Registry, type Plugin } from './plugins/registry.js';
+export { settingsSchema, SettingsError, isSettingsError, type SettingsIssue, type SettingsSchema } from './plugins/settings.js';
+
+export { datasetContentHash, type DatasetPair, type ImageDataset } from './data/types.js';
+export { genotypeFromString, genotypeToString, sampleNonDegenerateGenotype, type Nb201Genotype } from './space/index.js';
+export { Rng, deriveSeed } from './engine/rng.js';
+
+export type { Tier, TierData } from './run/tiers.js';
+export type { RunConfig } from './run/config.js';
