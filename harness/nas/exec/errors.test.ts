@@ -29,9 +29,7 @@ afterEach(() => {
 /** Runs `misbehave.mjs <mode>` as a search and returns the error it ends with (it must end with one). */
 async function failure(mode: string, extra: Partial<ExecNasOptions> = {}, logLines: string[] = []): Promise<ExecNasError> {
   const nas = execNasAlgorithm({ name: 'bad-method', description: 'misbehaves', family: 'baseline', command: [process.execPath, MISBEHAVE, mode], tempDir: parent, ...extra });
-  const error = await nas
-    .search({ train, settings: nas.settings(undefined), seed: 1, panel: [genotypeFromIndex(1), genotypeFromIndex(2)], log: (m) => logLines.push(m) })
-    .then(
+  const error = await Promise.resolve(nas.search({ train, settings: nas.settings(undefined), seed: 1, panel: [genotypeFromIndex(1), genotypeFromIndex(2)], log: (m) => logLines.push(m) })).then(
       () => undefined,
       (e: unknown) => e,
     );
