@@ -7,17 +7,24 @@
 import * as tf from '@tensorflow/tfjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { initBackend } from '../engine/backend.js';
+import { fisherMetric } from './fisher.js';
+import { gradNormMetric } from './grad-norm.js';
+import { graspMetric } from './grasp.js';
 import { linearRegionsMetric } from './linear-regions.js';
 import { ntkMetric } from './ntk.js';
+import { snipMetric } from './snip.js';
 import { buildTestNb201, makeBatch, randomImages, randomLabels, unlabelledBatch, variableValues } from './test-networks.js';
 import type { ProxyBatch, TrainingFreeMetric } from './types.js';
 
-const METRICS: TrainingFreeMetric[] = [ntkMetric, linearRegionsMetric];
+const METRICS: TrainingFreeMetric[] = [ntkMetric, linearRegionsMetric, gradNormMetric, snipMetric, graspMetric, fisherMetric];
 const BACKENDS = ['wasm', 'cpu'] as const;
+/** The expensive metrics (N backward passes; second order) run here on wasm only: their float64 tests cover cpu. */
+const WASM_ONLY = new Set(['ntk', 'grasp']);
 const N = 8;
 const CLASSES = 5;
 
 for (const backend of BACKENDS) {
+  const metrics = METRICS.filter((m) => backend === 'wasm' || !WASM_ONLY.has(m.name));
   describe(`${backend}: metrics on an NB201 network`, () => {
     let batch: ProxyBatch & { dispose(): void };
     beforeAll(async () => {
@@ -26,7 +33,7 @@ for (const backend of BACKENDS) {
     });
     afterAll(() => batch.dispose());
 
-    it.each(METRICS.map((m) => [m.name, m] as const))('%s: finite, deterministic, leaves the network as it was, frees its tensors', async (_name, metric) => {
+    it.each(metrics.map((m) => [m.name, m] as const))('%s: finite, deterministic, leaves the network as it was, frees its tensors', async (_name, metric) => {
       const a = buildTestNb201(4, 1, CLASSES, 41);
       const b = buildTestNb201(4, 1, CLASSES, 41);
       // The first call fills the engine's per-backend caches (kept constants: channelMean's
@@ -45,7 +52,7 @@ for (const backend of BACKENDS) {
       b.dispose();
     });
 
-    it.each(METRICS.filter((m) => !m.usesLabels).map((m) => [m.name, m] as const))('%s: never reads labels; bit-identical under permuted and flipped labels', async (_name, metric) => {
+    it.each(metrics.filter((m) => !m.usesLabels).map((m) => [m.name, m] as const))('%s: never reads labels; bit-identical under permuted and flipped labels', async (_name, metric) => {
       const net = buildTestNb201(4, 1, CLASSES, 42);
       const value = await metric.compute(net, unlabelledBatch(batch));
       const permuted: ProxyBatch = { ...batch, labels: Int32Array.from(batch.labels).reverse() };

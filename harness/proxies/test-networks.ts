@@ -201,6 +201,17 @@ export function buildTestNb201(channels: number, inputChannels: number, numClass
   return buildNetwork(genotypeFromString(genotype), { channels, cellsPerStage: 1, inputChannels, numClasses }, new Rng(seed));
 }
 
+/**
+ * The change in tf.memory().numTensors across one call of `fn`, after a first call that fills the
+ * engine's kept per-backend caches (channelMean's averaging row per batch size, device scalars).
+ */
+export async function tensorsLeftBehind(fn: () => Promise<unknown>): Promise<number> {
+  await fn();
+  const before = tf.memory().numTensors;
+  await fn();
+  return tf.memory().numTensors - before;
+}
+
 /** Every weight and state variable's values (to check that a metric leaves a network as it was). */
 export async function variableValues(network: ProxyNetwork): Promise<Float32Array[]> {
   return Promise.all([...network.params.weights, ...network.params.state].map(async (v) => Float32Array.from((await v.data()) as Float32Array)));
