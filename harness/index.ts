@@ -12,6 +12,7 @@
 export { poisoningMatrix, PoisoningMatrix, MetricSample, ArmView, installMatchers, type PoisoningMatrixOptions, type FamilyMember, type UnderpoweredMode } from './spec/index.js';
 
 export { nasAlgorithms, randomBaseline, type Diagnostics, type NasAlgorithm, type SearchContext, type SearchOutcome } from './nas/index.js';
+export { execNasAlgorithm, ExecNasError, EXEC_PROTOCOL, type ExecNasOptions, type ExecRequest, type ExecAnswer, type JsonObject } from './nas/exec/index.js';
 export { relativeWidth, type SearchCostContext } from './nas/types.js';
 export { attacks, CLEAN, makeArtifact, applyPoison, poisonCount, type Attack, type CraftContext, type PoisonArtifact } from './attacks/index.js';
 export { Registry, type Plugin } from './plugins/registry.js';

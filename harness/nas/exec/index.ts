@@ -18,7 +18,8 @@ import { stratifiedSplit } from '../../data/split.js';
 import { Rng, deriveSeed } from '../../engine/rng.js';
 import { NB201_EDGES, NB201_OPS } from '../../space/ops.js';
 import { genotypeToString } from '../../space/genotype.js';
-import type { NasAlgorithm, SearchContext, SearchOutcome } from '../types.js';
+import { settingsSchema } from '../../plugins/settings.js';
+import type { NasAlgorithm, SearchContext, SearchCostContext, SearchOutcome } from '../types.js';
 import { AnswerError, parseAnswer } from './answer.js';
 import { createSearchFolder, sweepStaleSearchFolders, writeIdxPair } from './data-files.js';
 import { EXEC_PROTOCOL, type ExecRequest, type JsonObject } from './protocol.js';
@@ -62,6 +63,12 @@ export interface ExecNasOptions {
   /** Settings defaults; keys of the tier's `nas[name]` block replace them. Default `{}`. */
   defaults?: JsonObject;
   /**
+   * A JSON Schema (draft-07) of the tier block, or the URL of a file holding one: the block is
+   * checked against it when a tier loads, so that a mistake is named by its path in the tier
+   * before any search runs. Without one, any JSON object passes (the command must check it).
+   */
+  schema?: Readonly<Record<string, unknown>> | URL;
+  /**
    * When set, naspoison holds out this fraction of the search set (stratified by its possibly
    * poisoned labels, seeded by the search seed) and sends it as `data.validation`. Default: no
    * split (`data.validation` is null; the method splits `data.train` itself).
@@ -75,6 +82,8 @@ export interface ExecNasOptions {
   forwardStderr?: boolean;
   /** How given settings depart from the published method (see {@link NasAlgorithm.deviations}). */
   deviations?: (settings: JsonObject) => string[];
+  /** Relative cost of one search for shard balancing (see {@link NasAlgorithm.searchCost}). */
+  searchCost?: (settings: JsonObject, run: SearchCostContext) => number;
 }
 
 /** Why a command failed to answer. */
@@ -137,6 +146,7 @@ export function execNasAlgorithm(options: ExecNasOptions): NasAlgorithm<JsonObje
   checkOptions(options);
   const { name } = options;
   const defaults = execSettings(options.defaults ?? {}, {}, name);
+  const schema = options.schema === undefined ? undefined : settingsSchema<JsonObject>(name, options.schema);
   const timeoutMs = options.timeoutMs ?? DEFAULT_EXEC_TIMEOUT_MS;
 
   async function search(context: SearchContext<JsonObject>): Promise<SearchOutcome> {
@@ -243,8 +253,9 @@ export function execNasAlgorithm(options: ExecNasOptions): NasAlgorithm<JsonObje
     name,
     description: options.description,
     family: options.family,
-    settings: (block: unknown) => execSettings(block, defaults, name),
+    settings: (block: unknown) => execSettings(schema && block !== undefined && block !== null ? schema.check(block) : block, defaults, name),
     search,
     ...(options.deviations ? { deviations: options.deviations } : {}),
+    ...(options.searchCost ? { searchCost: options.searchCost } : {}),
   };
 }

@@ -12,7 +12,7 @@ import { writeIdxFile } from '../../data/idx-write.js';
 import { syntheticDataset } from '../../data/synthetic.js';
 import type { ImageDataset } from '../../data/types.js';
 import { genotypeFromIndex, genotypeToString, isGenotype } from '../../space/genotype.js';
-import { PY_RANDOM_SCRIPT, pyRandom } from '../../../examples/exec-random-search/plugin.js';
+import { PY_RANDOM_SCRIPT, pyRandom } from '../../../examples/exec-random-search/py-random.plugin.js';
 import { ExecNasError, execNasAlgorithm, type JsonObject } from './index.js';
 
 let parent: string;
