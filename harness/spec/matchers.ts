@@ -44,6 +44,11 @@ export type UnderpoweredMode = 'skip' | 'fail';
 
 let underpoweredMode: UnderpoweredMode = 'fail';
 
+/** The mode {@link installMatchers} set last: other matchers (metric sensitivity) honour `--strict` through it. */
+export function underpoweredModeInForce(): UnderpoweredMode {
+  return underpoweredMode;
+}
+
 /** A hypothesis assessed for one matcher call. */
 export interface Assessment {
   tests: HypothesisTests;
