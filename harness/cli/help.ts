@@ -92,7 +92,7 @@ smallest detectable effect and the trials per arm that would decide it), never a
 Options:
   --tier <name|file>  smoke | standard | paper | path to a tier JSON (default: NASPOISON_TIER or smoke)
   --backend <name>    auto | tensorflow | webgpu | wasm | cpu (default: NASPOISON_BACKEND or auto)
-  --store <path>      result store (default ${DEFAULT_STORE_PATH})
+  --store <path>      result store (default: NASPOISON_STORE or ${DEFAULT_STORE_PATH})
   --data-dir <dir>    IDX or CIFAR binary files instead of the built-in data
   --fixture           use the committed Fashion-MNIST subset even if the full set is installed
   --out <dir>         report folder root (default reports)
@@ -102,7 +102,14 @@ Options:
   --shard <i/n>       compute only shard i of n (1 ≤ i ≤ n) of the run's trials — all matrices of all
                       selected spec files, dealt by estimated cost — and no verdicts or report; merge
                       the n shards' stores with "naspoison merge", then run over the merged store
+  --plugin <module>   a plugin module (file path or package) every process of the run imports before
+                      it runs a trial (repeatable); *.plugin.ts files beside the selected spec files
+                      are imported without it
   -h, --help          show this help
+
+Plugins: register your NAS methods and attacks in a plugin module — a *.plugin.ts file beside your
+spec file, or one named with --plugin — not in the spec file itself: trial worker processes import
+the run's plugin modules, never its spec files.
 
 Several runs on one store share its trials: each trial is claimed before it is computed, a trial
 another live process holds is waited for, and one whose process died is taken over.

@@ -26,7 +26,8 @@ ${Object.entries(COMMANDS)
 
 Run "naspoison <command> --help" for a command's options.
 Environment: NASPOISON_BACKEND, NASPOISON_TIER, NASPOISON_STORE, NASPOISON_WORKERS (trial processes;
-default: one per core, at most 8), NASPOISON_DEBUG (stack traces), NO_COLOR.
+default: one per core, at most 8), NASPOISON_DEBUG (stack traces), NO_COLOR. Read once, by the
+command; "run" hands its spec processes one run configuration (NASPOISON_RUN_CONFIG, JSON).
 Exit codes: 0 success, 1 failure (failed assertion or error), 2 usage error.
 `;
 

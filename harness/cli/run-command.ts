@@ -9,7 +9,6 @@ import * as tf from '@tensorflow/tfjs';
 import { initBackend, resolveBackendChoice } from '../engine/backend.js';
 import { environmentFingerprint, openStore, recordRunStart } from '../store/index.js';
 import { buildRunConfig, encodeRunConfig, newRunId, RUN_CONFIG_ENV, tierArgument } from '../run/config.js';
-import { DEFAULT_STORE_PATH } from '../run/defaults.js';
 import { importPluginModules, pluginModulesBeside, resolvePluginModule } from '../run/plugins.js';
 import { loadTierData } from '../run/tier-data.js';
 import { removeStaleWorkerFolders } from '../run/workers.js';
@@ -82,7 +81,7 @@ export async function runCommand(argv: string[]): Promise<number> {
     options: {
       tier: { type: 'string' },
       backend: { type: 'string' },
-      store: { type: 'string', default: DEFAULT_STORE_PATH },
+      store: { type: 'string' },
       'data-dir': { type: 'string' },
       fixture: { type: 'boolean', default: false },
       out: { type: 'string', default: 'reports' },

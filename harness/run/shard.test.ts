@@ -3,6 +3,7 @@
 // bound), the plan's dedup of shared clean controls, and the merge checks of shard records.
 import { describe, expect, test } from 'vitest';
 import { loadTier } from './tiers.js';
+import { nasAlgorithms } from '../nas/index.js';
 import { validateMatrixSpec } from './matrix.js';
 import {
   assignShards,
@@ -51,6 +52,37 @@ describe('the cost estimate', () => {
     expect(random).toBe(8000);
     expect(pdarts / random).toBeCloseTo(2.875, 3);
     expect(early / random).toBe(3);
+  });
+
+  test("a plugin's searchCost hint is used, with its own settings; without one a search costs one retraining", () => {
+    const tier = { ...loadTier('smoke'), nas: { ...loadTier('smoke').nas, 'shard-test-hinted': { images: 500 } } };
+    const seen: unknown[] = [];
+    nasAlgorithms.register({
+      name: 'shard-test-hinted',
+      description: 'test only: a cost hint',
+      family: 'training-free',
+      settings: (block) => block as { images: number },
+      search: () => {
+        throw new Error('not searched in this test');
+      },
+      searchCost: (settings, run) => {
+        seen.push(settings, run);
+        return (settings as { images: number }).images * 2;
+      },
+    });
+    nasAlgorithms.register({
+      name: 'shard-test-unhinted',
+      description: 'test only: no cost hint',
+      family: 'training-based',
+      settings: () => ({}),
+      search: () => {
+        throw new Error('not searched in this test');
+      },
+    });
+    const run = { tier, trainSize: 2000 };
+    expect(estimateTrialCost({ nas: 'shard-test-hinted' }, run)).toBe(8000 + 1000);
+    expect(seen).toEqual([{ images: 500 }, { trainSize: 2000, evaluation: { channels: 8, cellsPerStage: 1, epochs: 4 }, panelSize: 16 }]);
+    expect(estimateTrialCost({ nas: 'shard-test-unhinted' }, run)).toBe(2 * 8000);
   });
 
   test('grows with the tier: the standard tier costs more per trial than smoke', () => {
