@@ -10,13 +10,15 @@ import { initBackend } from '../engine/backend.js';
 import { fisherMetric } from './fisher.js';
 import { gradNormMetric } from './grad-norm.js';
 import { graspMetric } from './grasp.js';
+import { jacovMetric } from './jacov.js';
 import { linearRegionsMetric } from './linear-regions.js';
 import { ntkMetric } from './ntk.js';
 import { snipMetric } from './snip.js';
+import { synflowMetric } from './synflow.js';
 import { buildTestNb201, makeBatch, randomImages, randomLabels, unlabelledBatch, variableValues } from './test-networks.js';
 import type { ProxyBatch, TrainingFreeMetric } from './types.js';
 
-const METRICS: TrainingFreeMetric[] = [ntkMetric, linearRegionsMetric, gradNormMetric, snipMetric, graspMetric, fisherMetric];
+const METRICS: TrainingFreeMetric[] = [ntkMetric, linearRegionsMetric, gradNormMetric, snipMetric, graspMetric, fisherMetric, synflowMetric, jacovMetric];
 const BACKENDS = ['wasm', 'cpu'] as const;
 /** The expensive metrics (N backward passes; second order) run here on wasm only: their float64 tests cover cpu. */
 const WASM_ONLY = new Set(['ntk', 'grasp']);
