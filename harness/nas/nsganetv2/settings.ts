@@ -110,7 +110,7 @@ export function nsganetv2Deviations(s: Nsganetv2Settings): string[] {
     'The 8 new candidates of an iteration are picked from the surrogate NSGA-II\'s final population greedily (each pick minimising the spread of FLOPs gaps along the archive\'s front) instead of by the reference\'s genetic subset selection.',
   ];
   if (s.surrogate === 'adaptive' || s.surrogate === 'gp') {
-    d.push('The GP\'s correlation parameter θ is chosen by maximum likelihood on a 36-point log grid over [1e-5, 100] instead of pydacefit\'s Hooke–Jeeves search.');
+    d.push('The GP\'s correlation parameter θ is chosen by maximum likelihood on a 15-point log grid over [1e-5, 100] (half-decade steps) instead of pydacefit\'s Hooke–Jeeves search.');
   }
   if (s.surrogate !== 'rbf') {
     d.push(`Surrogate ${s.surrogate === 'adaptive' ? 'chosen by adaptive switching (the NSGANetV2 paper\'s method)' : s.surrogate}, whereas the study's run_search.sh leaves msunas.py's default, RBF alone.`);

@@ -7,22 +7,23 @@
  *
  * The reference's models, re-implemented on ml-matrix / ml-cart:
  * - RBF (pySOT `RBFInterpolant`): cubic kernel φ(r) = r³ with a linear polynomial tail; solved by
- *   SVD, so points that do not determine the system still give the least-squares answer.
+ *   LU, or by SVD where the system is singular (the least-squares answer).
  * - GP (pydacefit `DACE`): linear regression, Gaussian correlation exp(−θ‖x − x'‖²) with one θ
- *   chosen by maximum likelihood in [1e-5, 100]; inputs and targets standardised as in DACE.
- * - CART: trees on all points (shuffled), each on a random subset of the features (of random
- *   size), averaged — the reference fits 5000 sklearn trees; ml-cart's DecisionTreeRegression,
- *   grown until one sample per leaf as sklearn's default, stands for them.
+ *   chosen by maximum likelihood on a log grid over [1e-5, 100]; inputs and targets standardised as
+ *   in DACE.
+ * - CART: trees on all points, each on a random subset of the features (of random size), averaged
+ *   — the reference fits 5000 scikit-learn trees; {@link fitRegressionTree} grows them the same way
+ *   (ml-cart's tree was ~100× too slow for thousands, see regression-tree.ts).
  *
  * Where the points cannot determine a linear tail / regression (n ≤ d + 1, as at small sizes), RBF
  * and GP fall back to a constant one.
  *
  * @module
  */
-import { DecisionTreeRegression } from 'ml-cart';
 import { CholeskyDecomposition, Matrix, solve } from 'ml-matrix';
 import type { Rng } from '../../engine/rng.js';
 import { kendallTauB } from '../../stats/kendall.js';
+import { fitRegressionTree, type RegressionTree } from './regression-tree.js';
 
 /** The models adaptive switching chooses among, in the reference's order (ties go to the earlier). */
 export const SURROGATE_MODELS = ['rbf', 'gp', 'cart'] as const;
@@ -69,7 +70,14 @@ export function fitRbf(x: ReadonlyArray<readonly number[]>, y: readonly number[]
     });
   }
   const b = Matrix.columnVector([...y, ...new Array<number>(tail).fill(0)]);
-  const coefficients = solve(a, b, true).getColumn(0);
+  let solution: Matrix;
+  try {
+    solution = solve(a, b);
+  } catch {
+    // Singular (e.g. repeated points): the least-squares answer.
+    solution = solve(a, b, true);
+  }
+  const coefficients = solution.getColumn(0);
   return {
     model: 'rbf',
     predict: (points) =>
@@ -83,7 +91,7 @@ export function fitRbf(x: ReadonlyArray<readonly number[]>, y: readonly number[]
 }
 
 /** The log-spaced θ values the GP's likelihood is maximised over (pydacefit: bounds 1e-5..100). */
-const GP_THETAS = Array.from({ length: 36 }, (_, i) => 10 ** (-5 + (7 * i) / 35));
+const GP_THETAS = Array.from({ length: 15 }, (_, i) => 10 ** (-5 + i / 2));
 
 /** Kriging (DACE): linear regression (constant when n ≤ d + 2), Gaussian correlation, one θ by maximum likelihood. */
 export function fitGp(x: ReadonlyArray<readonly number[]>, y: readonly number[]): Surrogate {
@@ -155,31 +163,27 @@ export function fitGp(x: ReadonlyArray<readonly number[]>, y: readonly number[])
   };
 }
 
-/** An ensemble of `trees` regression trees, each on a random feature subset (reference: carts.py). */
+/**
+ * An ensemble of `trees` regression trees on all points, each on a random subset of the features
+ * of uniformly random size 1..d, averaged (reference: carts.py; its per-tree shuffle of the points
+ * does not change a fully grown tree, so it is left out).
+ */
 export function fitCart(x: ReadonlyArray<readonly number[]>, y: readonly number[], trees: number, rng: Rng): Surrogate {
   checkData(x, y, 'cart');
   const d = x[0]!.length;
-  const members: Array<{ tree: DecisionTreeRegression; features: number[] }> = [];
+  const members: Array<{ tree: RegressionTree; features: number[] }> = [];
   for (let t = 0; t < trees; t++) {
-    const order = rng.permutation(x.length);
-    const featureOrder = rng.permutation(d);
-    const features = Array.from(featureOrder.subarray(0, 1 + rng.int(d)));
-    const tree = new DecisionTreeRegression({ minNumSamples: 1 });
-    tree.train(
-      Array.from(order, (i) => features.map((k) => x[i]![k]!)),
-      Array.from(order, (i) => y[i]!),
-    );
-    members.push({ tree, features });
+    const features = Array.from(rng.permutation(d).subarray(0, 1 + rng.int(d)));
+    members.push({ tree: fitRegressionTree(x.map((p) => features.map((k) => p[k]!)), y), features });
   }
   return {
     model: 'cart',
-    predict: (points) => {
-      const sums = new Array<number>(points.length).fill(0);
-      for (const { tree, features } of members) {
-        tree.predict(points.map((p) => features.map((k) => p[k]!))).forEach((v, i) => (sums[i]! += v));
-      }
-      return sums.map((s) => s / members.length);
-    },
+    predict: (points) =>
+      points.map((p) => {
+        let sum = 0;
+        for (const { tree, features } of members) sum += tree.predict(features.map((k) => p[k]!));
+        return sum / members.length;
+      }),
   };
 }
 
