@@ -269,6 +269,10 @@ def search(request):
         if (k + 1) % 8 == 0 or k + 1 == len(candidates):
             log(f"scored {k + 1}/{len(candidates)} candidates (best so far {max(scores):.1f}%)")
     best = max(range(len(scores)), key=lambda k: (scores[k], -k))
+    panel_scores = None
+    if s["scorePanel"] and request["panel"]:
+        panel_scores = [score(parse_genotype(g)) for g in request["panel"]]
+        log(f"scored the panel's {len(panel_scores)} cells")
     answer = {
         "genotype": genotype_string(candidates[best]),
         "diagnostics": {
@@ -280,9 +284,8 @@ def search(request):
             "pythonMs": round((time.perf_counter() - started) * 1000),
         },
     }
-    if s["scorePanel"] and request["panel"]:
-        answer["panelScores"] = [score(parse_genotype(g)) for g in request["panel"]]
-        log(f"scored the panel's {len(request['panel'])} cells")
+    if panel_scores is not None:
+        answer["panelScores"] = panel_scores
     return answer
 
 

@@ -90,7 +90,7 @@ describe('the Python example through the exec adapter', () => {
       writeIdxFile(join(dir, 'raw'), [2, 3, 4], bytes, false);
       writeIdxFile(join(dir, 'gz'), [2, 3, 4], bytes, true);
       const read = (file: string) =>
-        spawnSync('python3', ['-c', `import sys; sys.path.insert(0, sys.argv[1]); import search; d, b = search.read_idx(sys.argv[2]); print(list(d), list(b))`, dirname(PY_RANDOM_SCRIPT), join(dir, file)], { encoding: 'utf8' });
+        spawnSync('python3', ['-B', '-c', `import sys; sys.path.insert(0, sys.argv[1]); import search; d, b = search.read_idx(sys.argv[2]); print(list(d), list(b))`, dirname(PY_RANDOM_SCRIPT), join(dir, file)], { encoding: 'utf8' });
       const expected = `[2, 3, 4] [${[...bytes].join(', ')}]`;
       expect(read('raw').stdout.trim()).toBe(expected);
       expect(read('gz').stdout.trim()).toBe(expected);
