@@ -38,19 +38,28 @@ export async function activationScaleGradients(network: ProxyNetwork, batch: Pro
   return preservingState(network, async () => {
     const grads = tf.tidy(() => {
       const ms = channels.map((c) => tf.ones([n, 1, 1, c]) as tf.Tensor4D);
-      return tf.grads((...m: tf.Tensor[]) => {
-        let site = 0;
-        const logits = network.forward(batch.x, {
-          training: true,
-          activation: (a) => {
-            const scale = m[site++];
-            if (scale === undefined || scale.shape[3] !== a.shape[3]) throw new Error('fisher: the training pass reached other activation sites than the evaluation pass');
-            return tf.mul(a, scale);
-          },
-        });
-        if (site !== channels.length) throw new Error(`fisher: ${site} activation sites in training mode, ${channels.length} in evaluation mode`);
-        return crossEntropyLoss(logits, batch.labels, batch.numClasses);
-      })(ms);
+      // The engine's gradients with allowNoGradients: a site on a branch that reaches no output
+      // (a ReLU-conv on a dead cell edge) has no path to the loss, and ∂L/∂m = 0 there; tf.grads
+      // would throw instead.
+      const { grads: gs } = tf.engine().gradients(
+        () => {
+          let site = 0;
+          const logits = network.forward(batch.x, {
+            training: true,
+            activation: (a) => {
+              const scale = ms[site++];
+              if (scale === undefined || scale.shape[3] !== a.shape[3]) throw new Error('fisher: the training pass reached other activation sites than the evaluation pass');
+              return tf.mul(a, scale);
+            },
+          });
+          if (site !== channels.length) throw new Error(`fisher: ${site} activation sites in training mode, ${channels.length} in evaluation mode`);
+          return crossEntropyLoss(logits, batch.labels, batch.numClasses);
+        },
+        ms,
+        undefined,
+        true,
+      );
+      return ms.map((m, i) => (gs[i] as tf.Tensor | undefined) ?? tf.zerosLike(m));
     });
     return Promise.all(grads.map(async (g, i) => ({ channels: channels[i]!, values: await readAndDispose(g) })));
   });

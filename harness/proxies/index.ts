@@ -11,6 +11,12 @@
  * reference's Conv2d/Linear `.weight`s), the NTK also batch-norm scales (TE-NAS's "weight"
  * parameters).
  *
+ * A network whose output does not depend on its input (an NB201 cell with no path from input to
+ * output) gives 0 for grad_norm, snip, grasp, fisher and synflow, NaN for jacov and the NTK
+ * (constant Jacobians: no correlation, Θ = 0), and still counts patterns of the ReLUs before the
+ * dead cell for linear_regions; callers decide how to rank such networks (most sample
+ * non-degenerate cells).
+ *
  * @module
  */
 import { fisherMetric } from './fisher.js';
@@ -50,8 +56,10 @@ export const trainingFreeMetrics: Readonly<Record<TrainingFreeMetricName, Traini
 export const TRAINING_FREE_METRIC_NAMES: readonly TrainingFreeMetricName[] = Object.freeze(Object.keys(trainingFreeMetrics) as TrainingFreeMetricName[]);
 
 /**
- * The named metrics of one network on one batch, computed one after another (they share the
- * backend; none changes the network, so the order does not matter). Throws on an unknown name.
+ * The named metrics of one network on one batch, computed one after another. Never run two
+ * metrics on the same network concurrently: while one runs, the network's running statistics (and
+ * for synflow its weights) are temporarily changed and put back only when it ends; run one after
+ * the other, the order does not matter. Throws on an unknown name.
  */
 export async function computeMetrics<N extends TrainingFreeMetricName>(network: ProxyNetwork, batch: ProxyBatch, names: readonly N[]): Promise<Record<N, number>> {
   const out = {} as Record<N, number>;

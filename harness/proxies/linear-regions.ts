@@ -18,7 +18,8 @@ import type { ProxyBatch, ProxyNetwork, TrainingFreeMetric } from './types.js';
  * Training mode (batch statistics), as TE-NAS: its Linear_Region_Collector runs freshly built
  * networks, which PyTorch leaves in training mode, under no_grad. A sample's pattern then depends
  * on the batch it is in (identical samples of one batch still share a pattern). Running
- * statistics are restored afterwards.
+ * statistics are restored afterwards. A supernet's skip dropout applies in training mode and
+ * would make patterns random: TE-NAS callers leave it at 0.
  */
 export async function activationPatterns(network: ProxyNetwork, batch: Pick<ProxyBatch, 'x'>): Promise<{ rows: Uint8Array[]; units: number }> {
   const n = batchSize(batch);

@@ -66,3 +66,17 @@ for (const backend of BACKENDS) {
     });
   });
 }
+
+describe('a network whose output does not depend on its input (no path through the cell)', () => {
+  it('gives the documented values instead of throwing: 0 for the gradient metrics, NaN for jacov and ntk', async () => {
+    await initBackend('wasm');
+    const net = buildTestNb201(4, 1, CLASSES, 43, '|nor_conv_3x3~0|+|none~0|none~1|+|none~0|none~1|skip_connect~2|');
+    const batch = makeBatch(randomImages(6, 8, 8, 1, 44), [6, 8, 8, 1], randomLabels(6, CLASSES, 45), CLASSES);
+    // One after another: metrics change a network's state while they run (see index.ts).
+    const values: Record<string, number> = {};
+    for (const m of METRICS) values[m.name] = await m.compute(net, batch);
+    expect(values).toEqual({ grad_norm: 0, snip: 0, grasp: 0, fisher: 0, synflow: 0, jacov: Number.NaN, ntk: Number.NaN, linear_regions: 6 });
+    batch.dispose();
+    net.dispose();
+  });
+});

@@ -55,7 +55,9 @@ export async function ntkJacobian(network: ProxyNetwork, batch: Pick<ProxyBatch,
  * ml-matrix's symmetric decomposition). Needs N ≥ 2 to be informative (N = 1 gives 1). When Θ is
  * singular in floating point (N larger than the number of weights, or duplicate samples) λ_min is
  * ~0 or slightly negative and κ is huge or negative, as TE-NAS's torch.symeig would give; callers
- * should use batches with N well below the weight count. TE-NAS averages κ over three
+ * should use batches with N well below the weight count. NaN when Θ = 0 (the output does not
+ * depend on the weights scored: a network with no path through a cell). A supernet's skip dropout
+ * applies in training mode: TE-NAS callers leave it at 0. TE-NAS averages κ over three
  * initialisations; that is the caller's loop.
  */
 export async function ntkConditionNumber(network: ProxyNetwork, batch: ProxyBatch): Promise<number> {
