@@ -26,11 +26,9 @@ space or setting, unreadable data), with the reason on stderr; 1 for anything el
 import gzip
 import json
 import math
-import os
 import random
 import struct
 import sys
-import threading
 import time
 
 PROTOCOL = "naspoison-exec/1"
@@ -289,24 +287,10 @@ def search(request):
     return answer
 
 
-def exit_with_naspoison():
-    """Under naspoison, stdin is a pipe it holds open: end this search when it closes (naspoison is gone)."""
-    def watch():
-        # os.read on the descriptor, not sys.stdin: a daemon thread blocked in the buffered reader
-        # holds its lock and makes the interpreter abort at shutdown.
-        while os.read(0, 4096):
-            pass
-        os._exit(3)
-
-    threading.Thread(target=watch, daemon=True).start()
-
-
 def main(argv):
     if len(argv) != 2:
         print("usage: search.py <request.json>", file=sys.stderr)
         return 2
-    if "NASPOISON_EXEC_DIR" in os.environ:
-        exit_with_naspoison()
     try:
         with open(argv[1], encoding="utf-8") as f:
             request = json.load(f)

@@ -1,10 +1,14 @@
 /**
- * Runs one command asynchronously with a wall-clock limit: its own process group (so that a timeout
- * kills whatever it started, not just the direct child), bounded capture of stdout (the answer) and
+ * Runs one command asynchronously with a wall-clock limit: in its own process group (so that a
+ * timeout kills whatever it started, not just the direct child) under a reaper (reaper.mjs) that
+ * kills that group when naspoison dies, even by kill -9; bounded capture of stdout (the answer) and
  * of stderr (a tail for error messages), stderr lines forwarded as they come. Dependency-free.
  */
 import { spawn } from 'node:child_process';
 import { StringDecoder } from 'node:string_decoder';
+import { fileURLToPath } from 'node:url';
+
+const REAPER = fileURLToPath(new URL('./reaper.mjs', import.meta.url));
 
 /** How one command is run. */
 export interface CommandOptions {
@@ -82,8 +86,10 @@ export function runCommand(options: CommandOptions): Promise<CommandResult> {
   installExitHook();
   const started = performance.now();
   return new Promise<CommandResult>((resolve) => {
-    // detached: the child leads a new process group, so a timeout can kill its descendants too.
-    const child = spawn(program, args, { cwd: options.cwd, env: options.env, detached: true, stdio: ['pipe', 'pipe', 'pipe'] });
+    // detached: the reaper leads a new process group, which the command and its descendants join,
+    // so a timeout can kill them all. Its stdin is the pipe whose end tells it naspoison is gone;
+    // fd 3 is where it reports how the command ended.
+    const child = spawn(process.execPath, [REAPER, program, ...args], { cwd: options.cwd, env: options.env, detached: true, stdio: ['pipe', 'pipe', 'pipe', 'pipe'] });
     const pgid = child.pid;
     if (pgid !== undefined) liveGroups.add(pgid);
 
@@ -110,6 +116,7 @@ export function runCommand(options: CommandOptions): Promise<CommandResult> {
       child.stdout.destroy();
       child.stderr.destroy();
       flushLine(true);
+      applyReport();
       resolve({
         outcome: outcome ?? (startError ? 'failed-to-start' : signal !== null ? 'signalled' : 'exited'),
         code,
@@ -120,6 +127,24 @@ export function runCommand(options: CommandOptions): Promise<CommandResult> {
         durationMs: performance.now() - started,
         ...(startError ? { startError } : {}),
       });
+    };
+
+    /** The command's own ending, from the reaper's report (the reaper's own ending otherwise). */
+    const applyReport = () => {
+      const line = reportText.split('\n').find((l) => l.trim() !== '');
+      if (line === undefined) return;
+      let message: { exit?: { code: number | null; signal: NodeJS.Signals | null }; spawnError?: { code: string | null; message: string } };
+      try {
+        message = JSON.parse(line) as typeof message;
+      } catch {
+        return;
+      }
+      if (message.exit) {
+        code = message.exit.code;
+        signal = message.exit.signal;
+      } else if (message.spawnError) {
+        startError = Object.assign(new Error(message.spawnError.message), message.spawnError.code ? { code: message.spawnError.code } : {});
+      }
     };
 
     const kill = (why: 'timed-out' | 'stdout-overflow') => {
@@ -154,6 +179,14 @@ export function runCommand(options: CommandOptions): Promise<CommandResult> {
         partial = '';
       }
     };
+
+    // The reaper's report: the command's exit code and signal, or why it could not start.
+    let reportText = '';
+    const control = child.stdio[3] as NodeJS.ReadableStream | null;
+    control?.on('data', (chunk: Buffer) => {
+      reportText += chunk.toString('utf8');
+    });
+    control?.on('error', () => {});
 
     child.stdout.on('data', (chunk: Buffer) => {
       if (outcome === 'stdout-overflow') return;

@@ -11,7 +11,7 @@ switch (mode) {
     if (mode === 'hang-ignoring-sigterm') process.on('SIGTERM', () => process.stderr.write('misbehave: ignoring SIGTERM\n'));
     // A grandchild in the same process group: a timeout must take it down too.
     const child = spawn(process.execPath, ['-e', 'setInterval(() => {}, 1000)'], { stdio: 'ignore' });
-    process.stderr.write(`misbehave: grandchild ${child.pid}\n`);
+    process.stderr.write(`misbehave: pid ${process.pid} grandchild ${child.pid}\n`);
     setInterval(() => {}, 1000);
     break;
   }
