@@ -133,9 +133,26 @@ const CORPUS: BadInput[] = [
   { kind: 'argument', name: 'a value for a flag that takes none', argv: (p) => run(p, '--strict=yes', SPEC), exit: 2, message: /^naspoison run: --strict takes no value$/ },
   { kind: 'argument', name: '--run-id with a space', argv: (p) => run(p, '--run-id', 'my run', SPEC), exit: 2, message: /^naspoison run: --run-id "my run" may use letters, digits/ },
   { kind: 'argument', name: '--run-id already in the store', argv: (p) => run(p, '--run-id', 'done', SPEC), exit: 2, message: /^naspoison run: run id "done" is already in .*seeded-copy\.db; choose another --run-id$/ },
+  { kind: 'argument', name: '--plugin naming no file', argv: (p) => run(p, '--plugin', './no-such.plugin.ts', SPEC), exit: 2, message: /^naspoison run: --plugin \.\/no-such\.plugin\.ts: .*\/no-such\.plugin\.ts does not exist$/ },
   { kind: 'argument', name: 'report with two run ids', argv: (p) => ['report', '--store', p.store, 'a', 'b'], exit: 2, message: /^naspoison report: give at most one run id$/ },
 
   // Tier files: usage errors (the tier is an argument), exit 2, naming the file and the JSON path.
+  {
+    kind: 'tier',
+    name: "a plugin method's block, checked by the plugin's own schema",
+    argv: (p) => {
+      const plugin = join(p.folder, 'corpus.plugin.mts'); // an ES module wherever it lies
+      writeFileSync(
+        plugin,
+        `import { nasAlgorithms, settingsSchema } from ${JSON.stringify(join(ROOT, 'harness/index.ts'))};\n` +
+          `const schema = settingsSchema('corpus-plugin', { type: 'object', additionalProperties: false, properties: { epochs: { type: 'integer', minimum: 1 } } });\n` +
+          `nasAlgorithms.register({ name: 'corpus-plugin', description: 'test only', family: 'baseline', settings: (b) => schema.check(b ?? {}), search: () => { throw new Error('not searched'); } });\n`,
+      );
+      return ['run', '--tier', tierFile(p.folder, (t) => (t.nas['corpus-plugin'] = { epochs: 0 })), '--store', p.store, '--plugin', plugin, SPEC];
+    },
+    exit: 2,
+    message: /^naspoison run: tier .*tier\.json: \/nas\/corpus-plugin\/epochs must be >= 1$/,
+  },
   { kind: 'tier', name: 'not JSON', argv: (p) => ['run', '--tier', tierFile(p.folder, '{ "name": "broken", '), '--store', p.store, SPEC], exit: 2, message: /^naspoison run: tier file .*tier\.json is not valid JSON: / },
   { kind: 'tier', name: 'missing file', argv: (p) => ['run', '--tier', join(p.folder, 'absent.json'), '--store', p.store, SPEC], exit: 2, message: /^naspoison run: tier file .*absent\.json does not exist$/ },
   { kind: 'tier', name: 'trials: 0', argv: (p) => ['run', '--tier', tierFile(p.folder, (t) => (t.trials = 0)), '--store', p.store, SPEC], exit: 2, message: /^naspoison run: tier .*tier\.json: \/trials must be >= 1$/ },

@@ -9,6 +9,7 @@
 import { existsSync, readdirSync, statSync } from 'node:fs';
 import { dirname, isAbsolute, join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
+import { attacks } from '../attacks/index.js';
 import { nasAlgorithms } from '../nas/index.js';
 
 /** How a plugin module beside a spec file is named. */
@@ -46,8 +47,8 @@ export function resolvePluginModule(name: string, cwd: string = process.cwd()): 
 
 /** Modules imported by this process (absolute paths or package names), in order. */
 const imported: string[] = [];
-/** NAS algorithms registered once this process's plugin modules were imported. */
-let registeredByPlugins: ReadonlySet<string> | undefined;
+/** NAS algorithms and attacks registered once this process's plugin modules were imported. */
+let registeredByPlugins: { readonly nas: ReadonlySet<string>; readonly attack: ReadonlySet<string> } | undefined;
 
 /**
  * Imports plugin modules (each once per process), then notes which NAS algorithms are registered:
@@ -67,7 +68,7 @@ export async function importPluginModules(modules: readonly string[]): Promise<v
     }
     imported.push(module);
   }
-  registeredByPlugins = new Set(nasAlgorithms.names());
+  registeredByPlugins = { nas: new Set(nasAlgorithms.names()), attack: new Set(attacks.names()) };
 }
 
 /** The plugin modules this process imported (what its trial workers are told to import). */
@@ -76,10 +77,11 @@ export function importedPluginModules(): readonly string[] {
 }
 
 /**
- * Whether a NAS algorithm is registered by a built-in or a plugin module — and so is known to the
- * trial workers — rather than only by a spec file (which workers never load). Undefined when this
- * process imported no plugin set yet (outside a run's spec process: then nothing can be told).
+ * Whether a NAS algorithm (`kind` 'nas') or an attack is registered by a built-in or a plugin
+ * module — and so is known to the trial workers — rather than only by a spec file (which workers
+ * never load). Undefined when this process imported no plugin set yet (outside a run's spec
+ * process: then nothing can be told).
  */
-export function nasKnownToWorkers(name: string): boolean | undefined {
-  return registeredByPlugins === undefined ? undefined : registeredByPlugins.has(name);
+export function knownToWorkers(kind: 'nas' | 'attack', name: string): boolean | undefined {
+  return registeredByPlugins === undefined ? undefined : registeredByPlugins[kind].has(name);
 }

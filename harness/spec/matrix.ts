@@ -10,7 +10,7 @@ import { canonicalJson } from '../util/canonical-json.js';
 import { CLEAN } from '../attacks/index.js';
 import { sharedRunContext, type RunContext } from '../run/context.js';
 import { ambientRunConfig } from '../run/config.js';
-import { nasKnownToWorkers } from '../run/plugins.js';
+import { knownToWorkers } from '../run/plugins.js';
 import { nasSettingsOf, tierOrigin } from '../run/tiers.js';
 import { findCalibration, type Calibration } from '../run/calibration.js';
 import { nasAlgorithms } from '../nas/index.js';
@@ -60,6 +60,18 @@ export class ArmView {
   /** Any numeric diagnostic the NAS algorithm reports. */
   metric(name: string): MetricSample {
     return new MetricSample(this.matrix, this.attack, this.budget, name);
+  }
+  /**
+   * The canonical genotypes of the arm's completed trials, ordered by trial index (isomorphic
+   * cells share one): for claims about the cell itself, e.g. that a label-free method finds the
+   * identical cell under label flipping, trial for trial. Throws before the matrix has run.
+   */
+  genotypes(): string[] {
+    const trials = this.matrix.results().arms.get(armKey(this.attack, this.budget)) ?? [];
+    return [...trials]
+      .sort((a, b) => a.trialIndex - b.trialIndex)
+      .map((t) => t.canonicalGenotype)
+      .filter((g): g is string => g !== null);
   }
 }
 
@@ -262,9 +274,10 @@ export class PoisoningMatrix {
 export function poisoningMatrix(options: PoisoningMatrixOptions): PoisoningMatrix {
   const matrix = new PoisoningMatrix(options);
   const file = TestRunner.getCurrentSuite().file;
-  if (nasKnownToWorkers(matrix.spec.nas) === false) {
+  for (const [kind, what, name] of [['nas', 'NAS algorithm', matrix.spec.nas], ['attack', 'attack', matrix.spec.attack]] as const) {
+    if (knownToWorkers(kind, name) !== false) continue;
     throw new Error(
-      `NAS algorithm "${matrix.spec.nas}" is registered by the spec file ${file.name} (or a module it imports), which trial worker processes never load. ` +
+      `${what} "${name}" is registered by the spec file ${file.name} (or a module it imports), which trial worker processes never load. ` +
         `Register it in a plugin module instead — a file named *.plugin.ts beside the spec file, which every process of the run imports — or name its module with naspoison run --plugin <module>.`,
     );
   }
