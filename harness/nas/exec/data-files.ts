@@ -62,10 +62,11 @@ export function quantizePixels(images: Float32Array): { bytes: Uint8Array; maxEr
 /**
  * Writes `ds` as two uncompressed IDX files `<prefix>-images-idx<d>-ubyte` and
  * `<prefix>-labels-idx1-ubyte` in `dir`. Images are n × height × width (magic 0x803) for one
- * channel, n × height × width × channels (magic 0x804) otherwise.
+ * channel, n × height × width × channels (magic 0x804) otherwise. Returns the request's entry for
+ * them and the largest pixel rounding error.
  * @throws RangeError when a label does not fit a byte (more than 256 classes).
  */
-export function writeIdxPair(ds: ImageDataset, dir: string, prefix: string): ExecIdxPair & { maxError: number } {
+export function writeIdxPair(ds: ImageDataset, dir: string, prefix: string): { pair: ExecIdxPair; maxError: number } {
   if (ds.numClasses > 256) throw new RangeError(`exec: ${ds.numClasses} classes do not fit IDX uint8 labels (at most 256)`);
   const dims = ds.channels === 1 ? [ds.n, ds.height, ds.width] : [ds.n, ds.height, ds.width, ds.channels];
   const { bytes, maxError } = quantizePixels(ds.images);
@@ -73,5 +74,5 @@ export function writeIdxPair(ds: ImageDataset, dir: string, prefix: string): Exe
   const labels = join(dir, `${prefix}-labels-idx1-ubyte`);
   writeFileSync(images, encodeIdx(dims, bytes));
   writeFileSync(labels, encodeIdx([ds.n], Uint8Array.from(ds.labels)));
-  return { images, labels, n: ds.n, maxError };
+  return { pair: { images, labels, n: ds.n }, maxError };
 }

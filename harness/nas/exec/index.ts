@@ -157,7 +157,7 @@ export function execNasAlgorithm(options: ExecNasOptions): NasAlgorithm<JsonObje
     const dir = createSearchFolder(parent);
     try {
       let trainPart = train;
-      let validation = null;
+      let validation: ReturnType<typeof writeIdxPair> | null = null;
       if (options.validationFraction !== undefined) {
         const split = stratifiedSplit(train, options.validationFraction, new Rng(deriveSeed(seed, 'exec-validation')));
         trainPart = split.train;
@@ -165,7 +165,6 @@ export function execNasAlgorithm(options: ExecNasOptions): NasAlgorithm<JsonObje
       }
       const trainFiles = writeIdxPair(trainPart, dir, 'train');
       const panel = (context.panel ?? []).map(genotypeToString);
-      const strip = <T extends { maxError: number }>({ maxError: _drop, ...pair }: T) => pair;
       const request: ExecRequest = {
         protocol: EXEC_PROTOCOL,
         method: name,
@@ -179,8 +178,8 @@ export function execNasAlgorithm(options: ExecNasOptions): NasAlgorithm<JsonObje
         seed: seed >>> 0,
         data: {
           name: train.name,
-          train: strip(trainFiles),
-          validation: validation === null ? null : strip(validation),
+          train: trainFiles.pair,
+          validation: validation === null ? null : validation.pair,
           height: train.height,
           width: train.width,
           channels: train.channels,

@@ -208,8 +208,8 @@ export function runCommand(options: CommandOptions): Promise<CommandResult> {
         flushLine(false);
       }
     });
-    // stdin stays open (we never write to it) and closes when naspoison exits: a long method may
-    // watch it to stop when naspoison is gone. A method that exits early makes writes fail: ignore.
+    // stdin stays open (we never write to it) and closes when naspoison exits, which tells the
+    // reaper to kill the group. An EPIPE after the reaper is gone changes nothing: ignore it.
     child.stdin.on('error', () => {});
 
     child.on('error', (error) => {
