@@ -125,15 +125,17 @@ describe('exec adapter: the request and files a command receives', () => {
   });
 
   test('{request} in the command is replaced by the path; cwd and env reach the command; defaults fill the settings', async () => {
-    // (The echo script reads its last argument as the request path.)
+    // (The echo script reads its last argument as the request path.) An env value undefined removes a variable naspoison has.
+    process.env.EXEC_TEST_REMOVED = 'inherited';
     const { outcome, request } = await run(
       grey,
-      { command: [process.execPath, ECHO, '--flag', '{request}'], cwd: parent, env: { EXEC_TEST_EXTRA: 'yes', NASPOISON_UNSET_ME: undefined }, defaults: { epochs: 1, width: 8 } },
+      { command: [process.execPath, ECHO, '--flag', '{request}'], cwd: parent, env: { EXEC_TEST_EXTRA: 'yes', EXEC_TEST_REMOVED: undefined }, defaults: { epochs: 1, width: 8 } },
       { epochs: 2 },
-    );
+    ).finally(() => delete process.env.EXEC_TEST_REMOVED);
     expect(JSON.parse(outcome.diagnostics.argv as string)).toEqual(['--flag', join(request.workDir, 'request.json')]);
     expect(outcome.diagnostics.cwd).toBe(parent);
     expect(outcome.diagnostics.envExtra).toBe('yes');
+    expect(outcome.diagnostics.envRemoved).toBeNull();
     expect(request.settings).toEqual({ epochs: 2, width: 8 });
   });
 

@@ -26,6 +26,7 @@ const diagnostics = {
   envRequest: process.env.NASPOISON_EXEC_REQUEST ?? null,
   envDir: process.env.NASPOISON_EXEC_DIR ?? null,
   envExtra: process.env.EXEC_TEST_EXTRA ?? null,
+  envRemoved: process.env.EXEC_TEST_REMOVED ?? null,
   workDirFiles: readdirSync(request.workDir).sort().join(','),
   workDirExists: existsSync(request.workDir),
 };
