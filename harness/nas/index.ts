@@ -4,6 +4,7 @@ import { randomEarlyStopping } from './early-stopping/index.js';
 import { nsganetv2 } from './nsganetv2/index.js';
 import { pdarts } from './pdarts/index.js';
 import { randomSearch } from './random-search.js';
+import { robot } from './robot/index.js';
 import type { NasAlgorithm } from './types.js';
 
 export type { Diagnostics, NasAlgorithm, SearchContext, SearchOutcome } from './types.js';
@@ -17,3 +18,4 @@ nasAlgorithms.register(pdarts as NasAlgorithm<unknown>);
 nasAlgorithms.register(randomSearch as NasAlgorithm<unknown>);
 nasAlgorithms.register(randomEarlyStopping as NasAlgorithm<unknown>);
 nasAlgorithms.register(nsganetv2 as NasAlgorithm<unknown>);
+nasAlgorithms.register(robot as NasAlgorithm<unknown>);

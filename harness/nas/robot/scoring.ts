@@ -11,11 +11,11 @@ import { canonicalGenotype, canonicalRepresentative } from '../../space/canonica
 import type { Nb201Genotype } from '../../space/genotype.js';
 import { buildNetwork } from '../../space/network.js';
 import { gatherBatch } from '../../train/batches.js';
-import type { RobotMetricName } from './pool.js';
 
-/** A metric as RoBoT uses it: its name and its value on a network and a batch. */
+/** A metric as RoBoT uses it (a harness/proxies TrainingFreeMetric fits): its name and its value on a network and a batch. */
 export interface RobotMetric {
-  readonly name: RobotMetricName;
+  /** A name of pool.ts ROBOT_METRICS (the search checks their order). */
+  readonly name: string;
   compute(network: ProxyNetwork, batch: ProxyBatch): Promise<number>;
 }
 
