@@ -290,6 +290,8 @@ export interface SensitivityRow {
   readonly bitIdentical: string;
   /** Every cell bit-identical. */
   readonly unchanged: boolean;
+  /** Why the metric could not be computed; null when it was. */
+  readonly error: string | null;
 }
 
 /** One sensitivity table, formatted. */
@@ -300,6 +302,8 @@ export interface SensitivityTableView {
   readonly setup: string;
   readonly confidence: string;
   readonly rows: readonly SensitivityRow[];
+  /** `fisher: <why>` for each metric that could not be computed. */
+  readonly errors: readonly string[];
   /** The panel's genotypes. */
   readonly cells: readonly string[];
 }
@@ -583,12 +587,13 @@ function sensitivityRow(m: SensitivityMetricResult, panel: number): SensitivityR
   return {
     metric: m.metric,
     usesLabels: m.usesLabels ? 'yes' : 'no',
-    cells: m.n === panel ? String(panel) : `${m.n} of ${panel}`,
-    mean: m.mean === null ? '—' : formatRelativeChange(m.mean),
+    cells: m.error !== undefined ? '—' : m.n === panel ? String(panel) : `${m.n} of ${panel}`,
+    mean: m.error !== undefined ? 'not computed' : m.mean === null ? '—' : formatRelativeChange(m.mean),
     ci,
     maxAbsChange: m.maxAbsChange === null ? '—' : `${formatAdaptive(m.maxAbsChange * 100)} %`,
-    bitIdentical: `${m.bitIdentical} of ${panel}`,
+    bitIdentical: m.error === undefined ? `${m.bitIdentical} of ${panel}` : '—',
     unchanged,
+    error: m.error ?? null,
   };
 }
 
@@ -602,6 +607,7 @@ function sensitivityTableView(t: SensitivityTable): SensitivityTableView {
       `${t.batches} ${t.batches === 1 ? 'batch' : 'batches'} of ${t.batchSize} training images per cell; poison ${t.attack} at ${formatBudget(t.budget)} (hash ${t.poisonHash.slice(0, 12)}), seed ${t.seed}`,
     confidence: formatPower(t.confidence),
     rows: t.metrics.map((m) => sensitivityRow(m, panel)),
+    errors: t.metrics.flatMap((m) => (m.error === undefined ? [] : [`${m.metric}: ${m.error}`])),
     cells: [...t.cells],
   };
 }

@@ -319,6 +319,7 @@ function checkSensitivity(results: RunResults, issues: ResultsIssue[]): void {
         if (!nullableClose(m[field], expected[field])) issues.push({ path: `${at}.${field}`, message: `is ${String(m[field])} but the changes give ${String(expected[field])}` });
       }
       if (m.bitIdentical > table.cells.length) issues.push({ path: `${at}.bitIdentical`, message: `is ${m.bitIdentical} but the panel has ${table.cells.length} cells` });
+      if (m.error !== undefined && m.changes.some((c) => c !== null)) issues.push({ path: `${at}.changes`, message: 'must all be null: the metric could not be computed (error)' });
       const zeros = m.changes.filter((c) => c === 0).length;
       if (m.bitIdentical > zeros) issues.push({ path: `${at}.bitIdentical`, message: `is ${m.bitIdentical} but only ${zeros} cells have a change of 0` });
     });

@@ -166,6 +166,17 @@ describe('the report section', () => {
     }
   });
 
+  test('a metric that could not be computed shows as such, with its reason; its changes must all be null', () => {
+    const broken = table();
+    const failed = { ...row('fisher', true, [null, null, null], 0), error: 'Cannot compute gradient (on cell 2)' };
+    const results = mutableCopy({ ...loadExampleResults(), sensitivity: [{ ...broken, metrics: [...broken.metrics, failed] }] });
+    const md = renderMarkdown(validateResults(results));
+    expect(md).toContain('| fisher | yes | — | not computed | — | — | — |');
+    expect(md).toContain('Not computed — fisher: Cannot compute gradient (on cell 2)');
+    results.sensitivity[0].metrics[3].changes[0] = 0.1;
+    expect(() => validateResults(results)).toThrow(/\$\.sensitivity\[0\]\.metrics\[3\]\.changes: must all be null/);
+  });
+
   test('a run with cells and a table renders both, and the table survives the JSON round trip', () => {
     const results = { ...loadExampleResults(), sensitivity: [table()] };
     const valid = validateResults(JSON.parse(JSON.stringify(results)) as unknown);

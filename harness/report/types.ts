@@ -259,6 +259,8 @@ export interface SensitivityMetricResult {
   readonly maxAbsChange: number | null;
   /** Panel cells whose metric values were bit-identical, clean against poisoned, on every batch. */
   readonly bitIdentical: number;
+  /** Why the metric could not be computed (its first failure; then every change is null). Absent: it was. */
+  readonly error?: string;
 }
 
 /**

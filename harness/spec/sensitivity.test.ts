@@ -149,6 +149,29 @@ describe('computing a table', () => {
     const c = await computeSensitivity([meanLogit], { ...inputs, seed: 12 });
     expect(c.panel).not.toEqual(a.panel);
   });
+
+  test('a metric that throws on a cell is that metric\'s error: the others are computed, its assertions error naming the cell', async () => {
+    let calls = 0;
+    const breaksOnSecondCell: TrainingFreeMetric = {
+      name: 'fisher',
+      usesLabels: true,
+      higherIsBetter: true,
+      // Two arms × two batches per cell: the fifth call is the second cell's first.
+      compute: async () => {
+        if (++calls === 5) throw new Error('Cannot compute gradient of y=f(x) with respect to x.\nmore');
+        return 1;
+      },
+    };
+    const { rows, values, panel } = await computeSensitivity([breaksOnSecondCell, labelMean], inputs);
+    expect(rows[0]).toMatchObject({ metric: 'fisher', changes: [null, null], n: 0, mean: null, bitIdentical: 0, error: `Cannot compute gradient of y=f(x) with respect to x. (on cell 2, ${panel[1]}, clean labels)` });
+    expect(calls).toBe(5); // not called again once it failed
+    expect(rows[1]!.n).toBe(2);
+    expect(values.get('grad_norm')).toHaveLength(2);
+    const s = new MetricSensitivity({ attack: 'random-label-flip', budget: 0.5, metrics: ['fisher', 'grad_norm'] }, 'x.spec.ts');
+    s.useComputed({ file: 'x.spec.ts', label: s.spec.label, attack: 'random-label-flip', budget: 0.5, seed: 11, poisonHash: 'h', network: NETWORK, batchSize: 8, batches: 2, confidence: 0.95, cells: panel, metrics: rows }, values);
+    expect(() => s.metric('fisher').cells).toThrow(/random-label-flip at 50%: fisher could not be computed: Cannot compute gradient/);
+    expect(s.metric('grad_norm').cells).toHaveLength(2);
+  });
 });
 
 describe('declaring a table', () => {

@@ -211,6 +211,9 @@ export async function computeSensitivity(metrics: readonly TrainingFreeMetric[],
   const config = { channels: network.channels, cellsPerStage: network.cellsPerStage, inputChannels: clean.channels, numClasses: clean.numClasses };
   const values = new Map<string, SensitivityCellValues[]>(metrics.map((m) => [m.name, []]));
   const started = performance.now();
+  // Time per metric, for the progress lines: which metric a tier's panel size is paying for.
+  const seconds = new Map<string, number>();
+  const failed = new Map<string, string>();
   for (const [i, genotype] of panel.entries()) {
     const arms: Record<'clean' | 'poisoned', Map<string, number[]>> = { clean: new Map(), poisoned: new Map() };
     for (const [arm, data] of [['clean', clean], ['poisoned', poisoned]] as const) {
@@ -227,7 +230,19 @@ export async function computeSensitivity(metrics: readonly TrainingFreeMetric[],
           gathered.y.dispose(); // the metrics take integer labels
           try {
             for (const metric of metrics) {
-              const value = await metric.compute(net, { x: gathered.x, labels: gathered.labels, numClasses: data.numClasses });
+              if (failed.has(metric.name)) continue;
+              const t0 = performance.now();
+              let value: number;
+              try {
+                value = await metric.compute(net, { x: gathered.x, labels: gathered.labels, numClasses: data.numClasses });
+              } catch (error) {
+                // One metric that cannot be computed on a cell is that metric's error, not the table's.
+                const message = `${(error as Error).message.split('\n')[0]} (on cell ${i + 1}, ${genotypeToString(genotype)}, ${arm} labels)`;
+                failed.set(metric.name, message);
+                inputs.log?.(`metric sensitivity: ${metric.name} failed: ${message}; the other metrics go on`);
+                continue;
+              }
+              seconds.set(metric.name, (seconds.get(metric.name) ?? 0) + (performance.now() - t0) / 1000);
               const list = arms[arm].get(metric.name) ?? [];
               list.push(value);
               arms[arm].set(metric.name, list);
@@ -241,11 +256,19 @@ export async function computeSensitivity(metrics: readonly TrainingFreeMetric[],
       }
     }
     for (const metric of metrics) {
+      if (failed.has(metric.name)) continue;
       values.get(metric.name)!.push({ genotype: genotypeToString(genotype), clean: arms.clean.get(metric.name)!, poisoned: arms.poisoned.get(metric.name)! });
     }
-    inputs.log?.(`metric sensitivity: cell ${i + 1}/${cells} · ${((performance.now() - started) / 1000).toFixed(0)}s · ${tf.memory().numTensors} tensors`);
+    const perMetric = [...seconds.entries()].map(([name, s]) => `${name} ${s.toFixed(0)}s`).join(', ');
+    inputs.log?.(`metric sensitivity: cell ${i + 1}/${cells} · ${((performance.now() - started) / 1000).toFixed(0)}s (${perMetric})`);
   }
   const rows = metrics.map((metric): SensitivityMetricResult => {
+    const error = failed.get(metric.name);
+    if (error !== undefined) {
+      values.set(metric.name, []);
+      const changes = panel.map(() => null);
+      return { metric: metric.name, usesLabels: metric.usesLabels, changes, ...sensitivitySummary(changes, SENSITIVITY_CONFIDENCE), bitIdentical: 0, error };
+    }
     const perCell = values.get(metric.name)!.map(relativeChange);
     const changes = perCell.map((c) => c.change);
     return { metric: metric.name, usesLabels: metric.usesLabels, changes, ...sensitivitySummary(changes, SENSITIVITY_CONFIDENCE), bitIdentical: perCell.filter((c) => c.bitIdentical).length };
@@ -292,10 +315,11 @@ export class SensitivityMetric {
     readonly name: string,
   ) {}
 
-  /** The metric's row of the table. */
+  /** The metric's row of the table; throws with the metric's error when it could not be computed. */
   get row(): SensitivityMetricResult {
     const row = this.sensitivity.table().metrics.find((m) => m.metric === this.name);
     if (!row) throw new Error(`${this.sensitivity.spec.label}: metric "${this.name}" is not in this table`);
+    if (row.error !== undefined) throw new Error(`${this.sensitivity.spec.label}: ${this.name} could not be computed: ${row.error}`);
     return row;
   }
 
@@ -304,8 +328,9 @@ export class SensitivityMetric {
     return this.row.usesLabels;
   }
 
-  /** Its values on every panel cell, per batch, clean and poisoned. */
+  /** Its values on every panel cell, per batch, clean and poisoned (throws when it could not be computed). */
   get cells(): readonly SensitivityCellValues[] {
+    void this.row;
     return this.sensitivity.values(this.name);
   }
 
