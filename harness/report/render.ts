@@ -481,11 +481,30 @@ const STATUS_TEXT: Record<AssertionStatus, string> = {
   skipped: 'skipped',
 };
 
+/** The matcher of metric-sensitivity tables (harness/spec/sensitivity.ts): its n is panel cells, its margin a ±band of relative change. */
+const BAND_MATCHER = 'toChangeByLessThan';
+
 function matcherVerdictText(v: MatcherVerdict): string {
+  if (v.matcher === BAND_MATCHER) {
+    // The band matcher maps its outcomes onto the shared verdicts; say them in its own terms.
+    const band = `±${formatAdaptive((v.margin ?? 0) * 100)} %`;
+    const words: Record<Verdict, string> = {
+      'no-harm-beyond-margin': `CI inside ${band}`,
+      'harm-shown': `CI outside ${band}`,
+      inconclusive: `CI straddles ${band}`,
+      'insufficient-data': 'insufficient data',
+    };
+    return `${words[v.verdict]} (${metricLabel(v.metric)})`;
+  }
   return `${verdictLabel(v.verdict, v.margin, v.metric)} (${metricLabel(v.metric)})`;
 }
 
 function underpoweredText(v: MatcherVerdict): string {
+  if (v.matcher === BAND_MATCHER) {
+    const band = `±${formatAdaptive((v.margin ?? 0) * 100)} %`;
+    const needed = v.trialsNeeded !== null ? `about ${formatCount(v.trialsNeeded)} panel cells would decide it if the mean and sd held` : 'no panel size decides it at this mean';
+    return `${metricLabel(v.metric)}: the CI of the mean relative change over ${v.nA} cells straddles ${band}; ${needed}`;
+  }
   const mde = v.mde === null ? 'MDE —' : `only a shift ≥ ${formatMagnitude(v.mde, v.metric)} detectable at n = ${v.nA === v.nB ? v.nA : `${v.nA}/${v.nB}`}`;
   const needed =
     v.trialsNeeded !== null

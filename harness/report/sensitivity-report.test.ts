@@ -177,6 +177,22 @@ describe('the report section', () => {
     expect(() => validateResults(results)).toThrow(/\$\.sensitivity\[0\]\.metrics\[3\]\.changes: must all be null/);
   });
 
+  test('an underpowered band assertion names panel cells, not trials per arm', () => {
+    const results = mutableCopy({ ...loadExampleResults(), sensitivity: [table()] });
+    results.assertions = [
+      {
+        file: 'benchmarks/proxies/sensitivity.spec.ts',
+        name: 'grasp changes by less than 10% on average',
+        status: 'underpowered',
+        message: 'underpowered at this tier: …',
+        verdicts: [{ matcher: 'toChangeByLessThan', isNot: false, sample: 's', reference: 'r', metric: 'grasp', verdict: 'inconclusive', decided: false, margin: 0.1, p: null, q: null, marginP: null, marginQ: null, mde: null, trialsNeeded: 652, nA: 8, nB: 8 }],
+      },
+    ];
+    const md = renderMarkdown(validateResults(results));
+    expect(md).toContain('| CI straddles ±10.0 % (grasp) |');
+    expect(md).toContain('grasp: the CI of the mean relative change over 8 cells straddles ±10.0 %; about 652 panel cells would decide it if the mean and sd held');
+  });
+
   test('a run with cells and a table renders both, and the table survives the JSON round trip', () => {
     const results = { ...loadExampleResults(), sensitivity: [table()] };
     const valid = validateResults(JSON.parse(JSON.stringify(results)) as unknown);
