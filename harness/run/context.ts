@@ -91,9 +91,9 @@ export async function prepareRun(options: RunContextOptions = {}): Promise<Prepa
 }
 
 /**
- * Builds a context (see {@link configOf} for what `options` may give). The random baseline's architectures are
- * trained in worker processes when there are several to train and several workers (then read
- * back from the cache here), else in this process — each claimed in the store first, so another
+ * Builds a context (see {@link configOf} for what `options` may give). The random baseline's
+ * architectures are trained in worker processes when there are several to train and several
+ * workers (then read back from the cache here), else in this process — each claimed in the store first, so another
  * run on the same store trains the others meanwhile instead of training them twice, and this one
  * waits for those (harness/run/shared-work.ts).
  */
