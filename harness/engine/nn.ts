@@ -50,14 +50,19 @@ export class ParamStore {
     const size = shape.reduce((a, b) => a * b, 1);
     const values = new Float32Array(size);
     for (let i = 0; i < size; i++) values[i] = (2 * this.rng.uniform() - 1) * bound;
-    const v = tf.variable(tf.tensor(values, shape), true, this.name(prefix));
+    const initial = tf.tensor(values, shape);
+    const v = tf.variable(initial, true, this.name(prefix));
+    // The variable holds its own reference to the data; the initial tensor would otherwise leak.
+    initial.dispose();
     this.weights.push(v);
     return v;
   }
 
   /** A constant-filled tensor, trainable or state. */
   filled(prefix: string, shape: number[], value: number, trainable: boolean): tf.Variable {
-    const v = tf.variable(tf.fill(shape, value), trainable, this.name(prefix));
+    const initial = tf.fill(shape, value);
+    const v = tf.variable(initial, trainable, this.name(prefix));
+    initial.dispose();
     (trainable ? this.weights : this.state).push(v);
     return v;
   }

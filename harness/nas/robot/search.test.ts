@@ -1,6 +1,7 @@
 // A real, tiny RoBoT search end to end: the harness's six metrics on real networks, real brief
 // training; registered as a hybrid with tier blocks at every built-in tier; the same seed gives
 // the same search.
+import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, test } from 'vitest';
 import { syntheticPair } from '../../data/index.js';
 import { initBackend } from '../../engine/backend.js';
@@ -21,7 +22,7 @@ describe('RoBoT search (real metrics and training, tiny)', () => {
   const { train } = syntheticPair({ trainN: 64, testN: 8, seed: 3, height: 8, width: 8, channels: 1, numClasses: 4 });
   const settings = robot.settings({ poolSize: 6, queries: 3, boSteps: 2, metricBatchSize: 8, channels: 2, epochs: 1, batchSize: 16, learningRate: 0.05, acquisitionSamples: 200, acquisitionRestarts: 2 });
 
-  test('finds a pool cell with a validation accuracy, scores the panel, and repeats itself from the same seed', async () => {
+  test('finds a pool cell with a validation accuracy, scores the panel, leaves no tensor behind, and repeats itself from the same seed', async () => {
     const a = await robot.search({ train, settings, seed: 4, panel });
     const d = a.diagnostics;
     expect(d).toMatchObject({ poolSize: 6, queries: 3, boSteps: 2, divergedQueries: 0 });
@@ -30,7 +31,10 @@ describe('RoBoT search (real metrics and training, tiny)', () => {
     expect(a.panelScores).toHaveLength(2);
     expect(a.panelScores!.every(Number.isFinite)).toBe(true);
     for (const name of ROBOT_METRICS) expect(Math.abs(d[`w_${name}`] as number)).toBeLessThanOrEqual(1);
+    // The second search finds the engine's per-shape caches warm: any tensor more is a leak.
+    const tensors = tf.memory().numTensors;
     const b = await robot.search({ train, settings, seed: 4, panel });
+    expect(tf.memory().numTensors).toBe(tensors);
     expect(canonicalGenotype(b.genotype)).toBe(canonicalGenotype(a.genotype));
     expect(b.diagnostics.bestValidationAccuracy).toBe(d.bestValidationAccuracy);
     expect(b.panelScores).toEqual(a.panelScores);
