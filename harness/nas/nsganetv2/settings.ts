@@ -107,7 +107,7 @@ export function nsganetv2Deviations(s: Nsganetv2Settings): string[] {
   const d: string[] = [
     'Search space NAS-Bench-201 cells instead of the study\'s OFA MobileNetV3 space (kernel, expansion, depth, resolution).',
     `The supernet is trained on the (possibly poisoned) search data by uniform single-path sampling for ${s.supernetEpochs} epochs (SGD ${s.supernetLearningRate} cosine, batch ${s.supernetBatchSize}: our choice, nothing published) instead of inheriting OFA's ImageNet-trained supernet, so the classifier is inherited rather than reset before fine-tuning.`,
-    'The 8 new candidates of an iteration are picked from the surrogate NSGA-II\'s final population greedily (each pick minimising the spread of FLOPs gaps along the archive\'s front) instead of by the reference\'s genetic subset selection.',
+    'The new candidates of an iteration are picked from the surrogate NSGA-II\'s final population greedily (each pick minimising the spread of FLOPs gaps along the archive\'s front) instead of by the reference\'s genetic subset selection.',
   ];
   if (s.surrogate === 'adaptive' || s.surrogate === 'gp') {
     d.push('The GP\'s correlation parameter θ is chosen by maximum likelihood on a 15-point log grid over [1e-5, 100] (half-decade steps) instead of pydacefit\'s Hooke–Jeeves search.');
