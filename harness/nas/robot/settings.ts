@@ -100,7 +100,7 @@ export function robotDeviations(s: RobotSettings): string[] {
   const p = ROBOT_PUBLISHED;
   const out: string[] = [
     'searches the NAS-Bench-201 cell space: the pool holds random NB201 cells (distinct up to isomorphism, none whose output ignores its input) scored on NB201 networks; the study ran RoBoT on the DARTS space with a pool of random DARTS genotypes',
-    `queries are trained on NB201 networks of ${s.cellsPerStage} cell(s) per stage (${3 * s.cellsPerStage} cells and 2 reduction blocks) instead of the study's ${p.layers}-layer DARTS network, without drop-path (the study ramps it to ${p.dropPath}) and with the cosine learning rate stepped per batch rather than per epoch`,
+    `queries are trained on NB201 networks of ${s.cellsPerStage} cell${s.cellsPerStage === 1 ? '' : 's'} per stage (${3 * s.cellsPerStage} cells and 2 reduction blocks) instead of the study's ${p.layers}-layer DARTS network, without drop-path (the study ramps it to ${p.dropPath}) and with the cosine learning rate stepped per batch rather than per epoch`,
     'the validation split is drawn at random, stratified by the (possibly poisoned) labels, rather than the second half of the training set in file order',
     "the GP's length scale is the best of an 81-value log grid over [0.01, 100] by marginal likelihood instead of L-BFGS-B with 5 restarts, and UCB's maximiser is polished by compass search instead of L-BFGS-B",
   ];
