@@ -19,7 +19,6 @@
  * {@link bandDecision}.
  */
 import { relative } from 'node:path';
-import * as tf from '@tensorflow/tfjs';
 import { TestRunner, beforeAll, expect } from 'vitest';
 import { applyPoison, attacks, checkBudget } from '../attacks/index.js';
 import type { DatasetPair, ImageDataset } from '../data/types.js';
@@ -33,7 +32,7 @@ import { obtainPoison } from '../run/poison-cache.js';
 import type { Tier } from '../run/tiers.js';
 import { canonicalGenotype } from '../space/canonical.js';
 import { genotypeToString, type Nb201Genotype } from '../space/genotype.js';
-import { buildNetwork, type Network } from '../space/network.js';
+import { buildNetwork } from '../space/network.js';
 import { sampleNonDegenerateGenotype } from '../space/sampling.js';
 import { tQuantile } from '../stats/index.js';
 import type { EnvironmentFingerprint, TrialStore } from '../store/index.js';
@@ -217,13 +216,7 @@ export async function computeSensitivity(metrics: readonly TrainingFreeMetric[],
   for (const [i, genotype] of panel.entries()) {
     const arms: Record<'clean' | 'poisoned', Map<string, number[]>> = { clean: new Map(), poisoned: new Map() };
     for (const [arm, data] of [['clean', clean], ['poisoned', poisoned]] as const) {
-      // Built inside a tidy: ParamStore's initialisers leave each variable's initial-value tensor
-      // counted (one per parameter), which the tidy releases; the variables themselves are kept.
-      let built: Network | undefined;
-      tf.tidy(() => {
-        built = buildNetwork(genotype, config, new Rng(seed).child('sensitivity-init', i));
-      });
-      const net = built!;
+      const net = buildNetwork(genotype, config, new Rng(seed).child('sensitivity-init', i));
       try {
         for (const batchIndices of indices) {
           const gathered = gatherBatch(data, batchIndices, 0, batchIndices.length);
