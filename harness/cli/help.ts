@@ -102,6 +102,8 @@ Options:
   --shard <i/n>       compute only shard i of n (1 ≤ i ≤ n) of the run's trials — all matrices of all
                       selected spec files, dealt by estimated cost — and no verdicts or report; merge
                       the n shards' stores with "naspoison merge", then run over the merged store
+  --all               run every spec file, also at a tier that names a default subset (the smoke
+                      tier runs a documented subset without filters, to keep to its time target)
   --plugin <module>   a plugin module (file path or package) every process of the run imports before
                       it runs a trial (repeatable); *.plugin.ts files beside the selected spec files
                       are imported without it

@@ -11,9 +11,10 @@ import { environmentFingerprint, openStore, recordRunStart } from '../store/inde
 import { buildRunConfig, encodeRunConfig, newRunId, RUN_CONFIG_ENV, tierArgument } from '../run/config.js';
 import { importPluginModules, pluginModulesBeside, resolvePluginModule } from '../run/plugins.js';
 import { loadTierData } from '../run/tier-data.js';
+import { loadTier } from '../run/tiers.js';
 import { removeStaleWorkerFolders } from '../run/workers.js';
 import { runErrorLine, specErrors } from './run-errors.js';
-import { matchSpecFiles } from './spec-files.js';
+import { selectSpecFiles } from './spec-files.js';
 import { parseShard, shardLabel } from '../run/shard.js';
 import { writeRunReport } from './report-command.js';
 import { RUN_MATRIX_NAMESPACE, type MatrixEntry } from '../report/from-store.js';
@@ -90,6 +91,7 @@ export async function runCommand(argv: string[]): Promise<number> {
       strict: { type: 'boolean', default: false },
       shard: { type: 'string' },
       plugin: { type: 'string', multiple: true },
+      all: { type: 'boolean', default: false },
       help: { type: 'boolean', short: 'h', default: false },
     },
     allowPositionals: true,
@@ -108,7 +110,10 @@ export async function runCommand(argv: string[]): Promise<number> {
   // Shards of one run start together on n machines: their default ids must differ, or merging would find them in conflict.
   const runId = values['run-id'] ?? (shard ? `${newRunId()}-shard-${shard.index}of${shard.count}` : newRunId());
   if (!/^[A-Za-z0-9._-]+$/.test(runId)) throw new UsageError(`--run-id "${runId}" may use letters, digits, '.', '_' and '-' only`);
-  const specFiles = userInput(() => matchSpecFiles(positionals));
+  // Without filters a tier may name a documented subset (the smoke tier, to keep to its time
+  // target); --all runs every spec file. The subset's filters then stand for the user's.
+  const defaultSpecs = positionals.length === 0 && !values.all ? userInput(() => loadTier(tierArgument(values.tier)).defaultSpecs) : undefined;
+  const { filters, files: specFiles, subset } = userInput(() => selectSpecFiles({ filters: positionals, all: values.all, ...(defaultSpecs ? { defaultSpecs } : {}) }));
   // The run's plugin modules: each --plugin, and every *.plugin.ts beside a selected spec file.
   const named = userInput(() => (values.plugin ?? []).map((p) => resolvePluginModule(p)));
   const plugins = [...new Set([...named, ...specFiles.flatMap((f) => pluginModulesBeside(f))])];
@@ -144,7 +149,7 @@ export async function runCommand(argv: string[]): Promise<number> {
       startedAt: new Date().toISOString(),
       tier: tier.name,
       command: ['naspoison', 'run', ...argv].join(' '),
-      specFiles: positionals.length > 0 ? specFiles : ['benchmarks/**/*.spec.ts'],
+      specFiles: filters.length > 0 ? specFiles : ['benchmarks/**/*.spec.ts'],
       environment: environmentFingerprint({ name: backend.name }, tf.version.tfjs),
       codeVersion: config.codeVersion,
     });
@@ -157,6 +162,11 @@ export async function runCommand(argv: string[]): Promise<number> {
   process.env[RUN_CONFIG_ENV] = encodeRunConfig(config);
 
   process.stderr.write(`${style.bold('naspoison run', process.stderr)} ${runId} · tier ${tier.name} · store ${storePath}${shard ? ` · shard ${shardLabel(shard)}` : ''}\n`);
+  if (subset) {
+    process.stderr.write(
+      style.yellow(`tier ${tier.name} runs its default subset: ${specFiles.length} of ${subset.of} spec files (${specFiles.join(', ')}). ${subset.why}\n`, process.stderr),
+    );
+  }
   if (shard) {
     const planArguments = [
       '--tier',
@@ -166,10 +176,10 @@ export async function runCommand(argv: string[]): Promise<number> {
       ...(config.fixtureOnly ? ['--fixture'] : []),
       ...(config.dataDir !== null ? ['--data-dir', config.dataDir] : []),
       ...named.flatMap((p) => ['--plugin', p]),
-      ...positionals,
+      ...filters,
     ];
     const { runShard } = await import('./shard-run.js');
-    return await runShard({ shard, config, filters: positionals, planArguments });
+    return await runShard({ shard, config, filters, planArguments });
   }
   const started = performance.now();
   let exitCode = 1;
@@ -178,14 +188,14 @@ export async function runCommand(argv: string[]): Promise<number> {
   const reporter = new StoreReporter({ storePath, runId, strict: values.strict, root: process.cwd() });
   try {
     const { startVitest } = await import('vitest/node');
-    const vitest = await startVitest('test', positionals, { project: ['bench'], run: true, watch: false, reporters: ['default', reporter] });
+    const vitest = await startVitest('test', filters, { project: ['bench'], run: true, watch: false, reporters: ['default', reporter] });
     const files = vitest.state.getFiles();
     ranFiles = files.length;
     const failed = vitest.state.getCountOfFailedTests() > 0 || vitest.state.getUnhandledErrors().length > 0 || files.some((f) => f.result?.state === 'fail');
     errorsOutsideTests = specErrors(files, vitest.state.getUnhandledErrors());
     await vitest.close();
     exitCode = failed || files.length === 0 ? 1 : 0;
-    if (files.length === 0) process.stderr.write(style.red(`no spec file matched ${positionals.join(' ') || 'benchmarks/**/*.spec.ts'}\n`, process.stderr));
+    if (files.length === 0) process.stderr.write(style.red(`no spec file matched ${filters.join(' ') || 'benchmarks/**/*.spec.ts'}\n`, process.stderr));
   } finally {
     // The run is marked finished whatever happened, with the exit code it ends with.
     const finish = openStore(storePath);

@@ -53,3 +53,31 @@ export function matchSpecFiles(filters: readonly string[], root: string = proces
   }
   return files.filter((file) => filters.some((f) => matches(file, f, root)));
 }
+
+/** What a run selects: the filters it hands vitest, and the tier's subset when that chose them. */
+export interface SpecSelection {
+  /** Spec filters for vitest (empty: every spec file). */
+  filters: string[];
+  /** The selected files. */
+  files: string[];
+  /** The tier's default subset, when no filter and no --all were given and the tier names one. */
+  subset?: { why: string; of: number };
+}
+
+/**
+ * The spec files of a run: the user's filters; else, without `--all`, the tier's documented
+ * default subset (`defaultSpecs`); else every spec file.
+ *
+ * @throws UsageError for `--all` together with filters, and for filters that match nothing
+ */
+export function selectSpecFiles(
+  options: { filters: readonly string[]; all: boolean; defaultSpecs?: { filters: readonly string[]; why: string } },
+  root: string = process.cwd(),
+): SpecSelection {
+  if (options.all && options.filters.length > 0) throw new UsageError('--all runs every spec file: give it or spec filters, not both');
+  if (options.filters.length === 0 && !options.all && options.defaultSpecs) {
+    const filters = [...options.defaultSpecs.filters];
+    return { filters, files: matchSpecFiles(filters, root), subset: { why: options.defaultSpecs.why, of: listSpecFiles(root).length } };
+  }
+  return { filters: [...options.filters], files: matchSpecFiles(options.filters, root) };
+}

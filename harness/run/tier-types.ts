@@ -41,6 +41,12 @@ export interface Tier {
    */
   margins?: Readonly<Record<string, number>>;
   /**
+   * The spec files a run of this tier selects without spec filters or `--all` (spec filters, as on
+   * the command line), and why: the smoke tier runs a documented subset to stay within its time
+   * target; `naspoison run --all` runs every spec file.
+   */
+  defaultSpecs?: { filters: readonly string[]; why: string };
+  /**
    * Each NAS method's settings block, keyed by its registry name, as the tier file writes it. The
    * method's `settings(block)` checks it and fills its defaults: when the tier loads, for methods
    * registered by then; when a spec file declares a matrix of it, for methods a plugin module
