@@ -20,7 +20,7 @@ import { writeRunReport } from './report-command.js';
 import { RUN_MATRIX_NAMESPACE, type MatrixEntry } from '../report/from-store.js';
 import { formatDuration, style, UsageError, userInput } from './terminal.js';
 import { StoreReporter } from '../spec/store-reporter.js';
-import { metricLabel, metricUnit } from '../spec/metrics.js';
+import { underpoweredText } from '../report/render.js';
 import type { AssertionRecord } from '../verdicts/index.js';
 import type { TrialRecord } from '../store/index.js';
 
@@ -39,17 +39,9 @@ function assertionSummary(records: readonly AssertionRecord[], exitCode: number,
   return [...records.filter((r) => r.status === 'underpowered').map(underpoweredLine), paint(text, process.stderr)].join('\n');
 }
 
-/** "↓ name — accuracy: only a shift ≥ 5.1 detectable at n = 3; ~53 trials per arm would decide it at δ = 1". */
+/** "↓ name — accuracy: only a shift ≥ 5.1 pp detectable at n = 3; about 53 trials per arm would decide it at δ = 1 pp" (the report's wording). */
 function underpoweredLine(r: AssertionRecord): string {
-  const why = r.verdicts
-    .filter((v) => !v.decided)
-    .map((v) => {
-      const unit = metricUnit(v.metric);
-      const mde = v.mde === null ? '' : `only a shift ≥ ${v.mde.toFixed(2)}${unit} was detectable at n = ${v.nA}/${v.nB}`;
-      const needed = v.trialsNeeded === null ? '' : `about ${v.trialsNeeded} trials per arm would decide it${v.margin === null ? '' : ` at δ = ${v.margin}${unit}`}`;
-      return `${metricLabel(v.metric)}: ${[mde, needed].filter(Boolean).join('; ')}`;
-    })
-    .join(' · ');
+  const why = r.verdicts.filter((v) => !v.decided).map(underpoweredText).join(' · ');
   return style.yellow(`  ↓ underpowered: ${r.name} — ${why}`, process.stderr);
 }
 

@@ -499,7 +499,8 @@ function matcherVerdictText(v: MatcherVerdict): string {
   return `${verdictLabel(v.verdict, v.margin, v.metric)} (${metricLabel(v.metric)})`;
 }
 
-function underpoweredText(v: MatcherVerdict): string {
+/** Why an undecided verdict is undecided: its MDE and the trials (or panel cells) that would decide it. */
+export function underpoweredText(v: MatcherVerdict): string {
   if (v.matcher === BAND_MATCHER) {
     const band = `±${formatAdaptive((v.margin ?? 0) * 100)} %`;
     const needed = v.trialsNeeded !== null ? `about ${formatCount(v.trialsNeeded)} panel cells would decide it if the mean and sd held` : 'no panel size decides it at this mean';
