@@ -5,7 +5,7 @@
  * is refitted on everything and used (acc_predictor/adaptive_switching.py in the reference code:
  * 10 folds, winner = argmax over models of mean τ − standard deviation of τ across folds).
  *
- * The reference's models, re-implemented on ml-matrix / ml-cart:
+ * The reference's models, re-implemented on ml-matrix (CART: our own tree, below):
  * - RBF (pySOT `RBFInterpolant`): cubic kernel φ(r) = r³ with a linear polynomial tail; solved by
  *   LU, or by SVD where the system is singular (the least-squares answer).
  * - GP (pydacefit `DACE`): linear regression, Gaussian correlation exp(−θ‖x − x'‖²) with one θ
