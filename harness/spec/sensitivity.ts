@@ -30,10 +30,9 @@ import type { SensitivityMetricResult, SensitivityTable } from '../report/types.
 import { prepareRun, type PreparedRun } from '../run/context.js';
 import { obtainPoison } from '../run/poison-cache.js';
 import type { Tier } from '../run/tiers.js';
-import { canonicalGenotype } from '../space/canonical.js';
 import { genotypeToString, type Nb201Genotype } from '../space/genotype.js';
 import { buildNetwork } from '../space/network.js';
-import { sampleNonDegenerateGenotype } from '../space/sampling.js';
+import { sampleDistinctGenotypes } from '../space/sampling.js';
 import { tQuantile } from '../stats/index.js';
 import type { EnvironmentFingerprint, TrialStore } from '../store/index.js';
 import { gatherBatch } from '../train/batches.js';
@@ -134,17 +133,7 @@ export function validateSensitivitySpec(options: Omit<MetricSensitivityOptions, 
  * duplicate cell would count one architecture twice in the CI).
  */
 export function sensitivityPanel(n: number, seed: number): Nb201Genotype[] {
-  const rng = new Rng(seed).child('sensitivity-panel');
-  const seen = new Set<string>();
-  const panel: Nb201Genotype[] = [];
-  while (panel.length < n) {
-    const g = sampleNonDegenerateGenotype(rng);
-    const key = canonicalGenotype(g);
-    if (seen.has(key)) continue;
-    seen.add(key);
-    panel.push(g);
-  }
-  return panel;
+  return sampleDistinctGenotypes(n, new Rng(seed).child('sensitivity-panel'));
 }
 
 /** The images of each batch: `batchSize` training-set indices per batch, drawn without replacement with `seed`. */

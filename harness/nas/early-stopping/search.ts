@@ -11,17 +11,12 @@
  * included, as a real search would see them. The best-scoring candidate (ties: the earlier one) is
  * returned. All randomness comes from `seed`, which the clean and poisoned arms of a trial share.
  */
-import * as tf from '@tensorflow/tfjs';
 import type { ImageDataset } from '../../data/types.js';
 import { stratifiedSplit, takeIndices } from '../../data/split.js';
 import { Rng, deriveSeed } from '../../engine/rng.js';
-import { canonicalRepresentative } from '../../space/canonical.js';
 import { genotypeToString, type Nb201Genotype } from '../../space/genotype.js';
-import { buildNetwork } from '../../space/network.js';
-import { batchRanges, gatherBatch } from '../../train/batches.js';
 import { nb201Recipe, type TrainingRecipe } from '../../train/recipe.js';
-import { checkTrainingStepFits, networkStepKey } from '../../train/memory-check.js';
-import { evaluateModel, trainModel } from '../../train/trainer.js';
+import { briefTrainingAccuracy } from '../../train/brief-training.js';
 import type { SearchContext, SearchOutcome } from '../types.js';
 import type { EarlyStoppingSettings } from './settings.js';
 
@@ -30,33 +25,10 @@ function recipeOf(settings: EarlyStoppingSettings): TrainingRecipe {
   return nb201Recipe(settings.epochs, { name: 'early-stopping', batchSize: settings.batchSize, learningRate: settings.learningRate });
 }
 
-/**
- * Trains `genotype` briefly on `train` and returns its accuracy on `validation`, in percent.
- * Weights and batch order come from `seed`. As in the clean evaluation, the network trained is the
- * genotype's canonical representative (ops that cannot reach the output are dropped; they would
- * have no gradient).
- */
-export async function scoreCandidate(genotype: Nb201Genotype, train: ImageDataset, validation: ImageDataset, settings: EarlyStoppingSettings, seed: number): Promise<number> {
-  const network = buildNetwork(
-    canonicalRepresentative(genotype),
-    { channels: settings.channels, cellsPerStage: settings.cellsPerStage, inputChannels: train.channels, numClasses: train.numClasses },
-    new Rng(deriveSeed(seed, 'weights')),
-  );
-  try {
-    checkTrainingStepFits(network, {
-      key: networkStepKey(genotype, settings.channels, settings.cellsPerStage),
-      what: `the early-stopping candidate ${genotypeToString(genotype)} (C=${settings.channels}, N=${settings.cellsPerStage}, batch ${settings.batchSize})`,
-      batch: settings.batchSize,
-      data: train,
-      channels: settings.channels,
-      cellsPerStage: settings.cellsPerStage,
-    });
-    await trainModel(network, train, recipeOf(settings), { seed: deriveSeed(seed, 'training') });
-    // Accuracy against the validation split's own (possibly poisoned) labels.
-    return 100 * (await evaluateModel(network, validation, 500)).accuracy;
-  } finally {
-    network.dispose();
-  }
+/** A candidate's score: its accuracy on `validation` after brief training on `train` (train/brief-training.ts). */
+export function scoreCandidate(genotype: Nb201Genotype, train: ImageDataset, validation: ImageDataset, settings: EarlyStoppingSettings, seed: number): Promise<number> {
+  const how = { channels: settings.channels, cellsPerStage: settings.cellsPerStage, recipe: recipeOf(settings), what: 'the early-stopping candidate' };
+  return briefTrainingAccuracy(genotype, train, validation, how, seed);
 }
 
 /** Runs the search on `context.train` over `context.panel`. */

@@ -4,9 +4,8 @@
  * Pure functions (no tensors): the metric values are computed elsewhere (scoring.ts).
  */
 import type { Rng } from '../../engine/rng.js';
-import { canonicalGenotype } from '../../space/canonical.js';
 import type { Nb201Genotype } from '../../space/genotype.js';
-import { sampleNonDegenerateGenotype } from '../../space/sampling.js';
+import { sampleDistinctGenotypes } from '../../space/sampling.js';
 
 /** The six metrics RoBoT combines, in the order of its weight vector (the study's `metric_names`). */
 export const ROBOT_METRICS = ['grad_norm', 'snip', 'grasp', 'fisher', 'synflow', 'jacov'] as const;
@@ -19,17 +18,7 @@ export type RobotMetricName = (typeof ROBOT_METRICS)[number];
  *   non-degenerate classes).
  */
 export function samplePool(size: number, rng: Rng): Nb201Genotype[] {
-  const seen = new Set<string>();
-  const pool: Nb201Genotype[] = [];
-  for (let draws = 0; pool.length < size; draws++) {
-    if (draws >= 100 * size) throw new Error(`robot: found only ${pool.length} distinct cells in ${draws} draws for a pool of ${size}`);
-    const g = sampleNonDegenerateGenotype(rng);
-    const key = canonicalGenotype(g);
-    if (seen.has(key)) continue;
-    seen.add(key);
-    pool.push(g);
-  }
-  return pool;
+  return sampleDistinctGenotypes(size, rng);
 }
 
 /** Per metric (column), the minimum and maximum over the pool's finite values. */
