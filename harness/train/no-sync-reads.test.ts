@@ -12,7 +12,11 @@ import { syntheticDataset, syntheticPair } from '../data/synthetic.js';
 import { initBackend } from '../engine/backend.js';
 import { Rng } from '../engine/rng.js';
 import { scoreCandidate } from '../nas/early-stopping/search.js';
+import { nsganetv2 } from '../nas/nsganetv2/index.js';
 import { pdarts } from '../nas/pdarts/index.js';
+import { robot } from '../nas/robot/index.js';
+import { tenas } from '../nas/tenas/index.js';
+import { TRAINING_FREE_METRIC_NAMES, computeMetrics } from '../proxies/index.js';
 import { EARLY_STOPPING_DEFAULTS } from '../nas/early-stopping/settings.js';
 import { loadTier } from '../run/tiers.js';
 import { genotypeFromString } from '../space/genotype.js';
@@ -70,6 +74,50 @@ describe.each(['cpu', 'wasm'] as const)('no synchronous reads on %s', (backend) 
     const settings = pdarts.settings(tier.nas.pdarts);
     const train = syntheticDataset({ n: backend === 'cpu' ? 64 : 160, seed: 3, height: 8, numClasses: 4 });
     const outcome = await pdarts.search({ train, settings, seed: 11 });
+    expect(outcome.genotype).toHaveLength(6);
+    expect(watch.reads).toEqual([]);
+  });
+
+  test('every training-free metric (first and second order, activation hooks, eigenvalues on the host)', async () => {
+    const data = syntheticPair({ trainN: 8, testN: 4, seed: 9, height: 8, width: 8, channels: 1, numClasses: 4 });
+    const net = buildNetwork(GENOTYPE, { channels: 2, cellsPerStage: 1, inputChannels: 1, numClasses: 4 }, new Rng(4));
+    const x = tf.tensor4d(data.train.images, [data.train.n, 8, 8, 1]);
+    try {
+      const values = await computeMetrics(net, { x, labels: data.train.labels, numClasses: 4 }, TRAINING_FREE_METRIC_NAMES);
+      expect(Object.keys(values)).toHaveLength(8);
+    } finally {
+      x.dispose();
+      net.dispose();
+    }
+    expect(watch.reads).toEqual([]);
+  });
+
+  // Tiny settings: what is checked is where tensors are read, not the search's quality.
+  const panel = [GENOTYPE];
+  test.each([
+    ['TE-NAS', () => tenas.search({ train: syntheticDataset({ n: 32, seed: 3, height: 8, numClasses: 4 }), settings: tenas.settings({ channels: 2, batchSize: 3, repeats: 1, regionSamples: 50, regionCrop: 3 }), seed: 2, panel })],
+    [
+      'RoBoT',
+      () =>
+        robot.search({
+          train: syntheticDataset({ n: 48, seed: 3, height: 8, numClasses: 4 }),
+          settings: robot.settings({ poolSize: 4, queries: 2, boSteps: 1, metricBatchSize: 8, channels: 2, epochs: 1, batchSize: 16, learningRate: 0.05, acquisitionSamples: 50, acquisitionRestarts: 1 }),
+          seed: 2,
+          panel,
+        }),
+    ],
+    [
+      'NSGANetV2',
+      () =>
+        nsganetv2.search({
+          train: syntheticDataset({ n: 64, seed: 3, height: 8, numClasses: 4 }),
+          settings: nsganetv2.settings({ validationFraction: 0.25, channels: 2, supernetEpochs: 1, supernetBatchSize: 16, initialArchs: 4, iterations: 1, archsPerIteration: 2, fineTuneEpochs: 0.5, fineTuneBatchSize: 16, bnCalibrationImages: 16, cvFolds: 2, cartTrees: 3, nsgaPopulation: 6, nsgaGenerations: 2 }),
+          seed: 2,
+          panel,
+        }),
+    ],
+  ] as const)('a %s search', async (_name, search) => {
+    const outcome = await search();
     expect(outcome.genotype).toHaveLength(6);
     expect(watch.reads).toEqual([]);
   });
