@@ -28,6 +28,7 @@ import {
   MetricSensitivity,
   bandDecision,
   cellsToDecide,
+  cachedSensitivity,
   computeSensitivity,
   float64Bits,
   installSensitivityMatchers,
@@ -239,6 +240,37 @@ describe('the decision rule: the 95% CI of the mean change against ±band', () =
     expect(() => expect(tableWith([0.02]).metric('snip')).toChangeByLessThan(0.1)).toThrow(/insufficient data: fewer than 2 cells/);
     expect(() => expect(tableWith([0.02, 0.01]).metric('snip')).not.toChangeByLessThan(0.1)).toThrow(/cannot be negated/);
     expect(() => expect(0.02).toChangeByLessThan(0.1)).toThrow(/takes a metric of a sensitivity table/);
+  });
+});
+
+describe('measured values are stored', () => {
+  test('the same table again is read from the store, value for value and bit for bit; another seed or backend is measured anew; a failed metric is not stored', async () => {
+    const store = openStore(join(dir, 'values.db'));
+    let calls = 0;
+    const counted: TrainingFreeMetric = { ...snipMetric, compute: (n, b) => (calls++, snipMetric.compute(n, b)) };
+    const poisoned = applyPoison(data.train, randomLabelFlip.craft(data.train, 0.5, { seed: 9, backend: 'cpu' }) as PoisonArtifact);
+    const inputs = { clean: data.train, poisoned, network: NETWORK, cells: 2, batches: 1, batchSize: 8, seed: 3, datasetHash: 'd', poisonHash: 'p', backend: 'cpu' };
+    try {
+      const first = await cachedSensitivity(store, [counted, linearRegionsMetric], inputs);
+      const measured = calls;
+      expect(first.cached).toBe(false);
+      expect(measured).toBe(4); // 2 cells × clean and poisoned × 1 batch
+      const second = await cachedSensitivity(store, [counted, linearRegionsMetric], inputs);
+      expect(calls).toBe(measured);
+      expect(second.cached).toBe(true);
+      expect(second.panel).toEqual(first.panel);
+      expect(second.rows).toEqual(first.rows);
+      for (const [name, cells] of first.values) {
+        expect(second.values.get(name)!.map((c) => float64Bits([...c.clean, ...c.poisoned]))).toEqual(cells.map((c) => float64Bits([...c.clean, ...c.poisoned])));
+      }
+      expect((await cachedSensitivity(store, [counted], { ...inputs, seed: 4 })).cached).toBe(false);
+      expect((await cachedSensitivity(store, [counted], { ...inputs, backend: 'wasm' })).cached).toBe(false);
+      const failing: TrainingFreeMetric = { ...snipMetric, name: 'grasp', compute: () => Promise.reject(new Error('boom')) };
+      expect((await cachedSensitivity(store, [failing], inputs)).cached).toBe(false);
+      expect((await cachedSensitivity(store, [failing], inputs)).cached).toBe(false);
+    } finally {
+      store.close();
+    }
   });
 });
 

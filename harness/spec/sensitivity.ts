@@ -18,6 +18,7 @@
  * *underpowered at this tier* (a skip with its note, or a failure under `--strict`) — see
  * {@link bandDecision}.
  */
+import { createHash } from 'node:crypto';
 import { relative } from 'node:path';
 import { TestRunner, beforeAll, expect } from 'vitest';
 import { applyPoison, attacks, checkBudget } from '../attacks/index.js';
@@ -36,6 +37,7 @@ import { sampleDistinctGenotypes } from '../space/sampling.js';
 import { tQuantile } from '../stats/index.js';
 import type { EnvironmentFingerprint, TrialStore } from '../store/index.js';
 import { gatherBatch } from '../train/batches.js';
+import { canonicalJson } from '../util/canonical-json.js';
 import { MAX_TRIALS_NEEDED, UNDERPOWERED_NOTE, type MatcherVerdict, type Verdict } from '../verdicts/index.js';
 import { underpoweredModeInForce } from './matchers.js';
 import { TRAINING_FREE_METRIC_NAMES, trainingFreeMetric } from './sensitivity-metrics.js';
@@ -244,18 +246,75 @@ export async function computeSensitivity(metrics: readonly TrainingFreeMetric[],
     const perMetric = [...seconds.entries()].map(([name, s]) => `${name} ${s.toFixed(0)}s`).join(', ');
     inputs.log?.(`metric sensitivity: cell ${i + 1}/${cells} · ${((performance.now() - started) / 1000).toFixed(0)}s (${perMetric})`);
   }
+  return { panel: panel.map(genotypeToString), ...summariseSensitivity(metrics, panel.length, values, failed) };
+}
+
+/** The table's rows from the measured values: per metric its per-cell changes and their summary, or its error. */
+function summariseSensitivity(
+  metrics: readonly TrainingFreeMetric[],
+  cells: number,
+  values: Map<string, SensitivityCellValues[]>,
+  failed: ReadonlyMap<string, string>,
+): { rows: SensitivityMetricResult[]; values: Map<string, SensitivityCellValues[]> } {
   const rows = metrics.map((metric): SensitivityMetricResult => {
     const error = failed.get(metric.name);
     if (error !== undefined) {
       values.set(metric.name, []);
-      const changes = panel.map(() => null);
+      const changes = Array.from({ length: cells }, () => null);
       return { metric: metric.name, usesLabels: metric.usesLabels, changes, ...sensitivitySummary(changes, SENSITIVITY_CONFIDENCE), bitIdentical: 0, error };
     }
     const perCell = values.get(metric.name)!.map(relativeChange);
     const changes = perCell.map((c) => c.change);
     return { metric: metric.name, usesLabels: metric.usesLabels, changes, ...sensitivitySummary(changes, SENSITIVITY_CONFIDENCE), bitIdentical: perCell.filter((c) => c.bitIdentical).length };
   });
-  return { panel: panel.map(genotypeToString), rows, values };
+  return { rows, values };
+}
+
+/** Cache namespace of measured metric values (bump when the meaning of a stored value changes). */
+export const SENSITIVITY_VALUES_NAMESPACE = 'metric-sensitivity-values.v1';
+
+/** The values as stored: each cell's clean and poisoned values as their float64 bits, so a read-back value is the same number bit for bit. */
+interface StoredSensitivityValues {
+  panel: string[];
+  values: Array<[string, Array<{ genotype: string; clean: string; poisoned: string }>]>;
+}
+
+function fromFloat64Bits(hex: string): number[] {
+  const bytes = Uint8Array.from(hex.match(/../g) ?? [], (b) => parseInt(b, 16));
+  return Array.from(new Float64Array(bytes.buffer));
+}
+
+/**
+ * {@link computeSensitivity}, read from the store when the same table was measured before: the key
+ * holds everything that determines the values (the clean and poisoned data, the metrics, the network
+ * size, the panel and batches, the backend). A table with a failed metric is not stored, so the
+ * failure is retried.
+ */
+export async function cachedSensitivity(
+  store: TrialStore,
+  metrics: readonly TrainingFreeMetric[],
+  inputs: SensitivityInputs & { datasetHash: string; poisonHash: string; backend: string },
+): Promise<SensitivityComputation & { cached: boolean }> {
+  const { clean, log, datasetHash, poisonHash, backend, network, cells, batches, batchSize, seed } = inputs;
+  const key = createHash('sha256')
+    .update(canonicalJson({ datasetHash, poisonHash, metrics: metrics.map((m) => m.name), network, inputShape: [clean.height, clean.width, clean.channels], cells, batches, batchSize, seed, backend }))
+    .digest('hex');
+  const stored = store.getCached(SENSITIVITY_VALUES_NAMESPACE, key);
+  if (stored !== undefined) {
+    const parsed = JSON.parse(stored) as StoredSensitivityValues;
+    const values = new Map(parsed.values.map(([name, list]) => [name, list.map((c) => ({ genotype: c.genotype, clean: fromFloat64Bits(c.clean), poisoned: fromFloat64Bits(c.poisoned) }))]));
+    log?.(`metric sensitivity: ${metrics.length} metrics × ${cells} cells read from the store`);
+    return { panel: parsed.panel, ...summariseSensitivity(metrics, parsed.panel.length, values, new Map()), cached: true };
+  }
+  const computed = await computeSensitivity(metrics, inputs);
+  if (computed.rows.every((r) => r.error === undefined)) {
+    const value: StoredSensitivityValues = {
+      panel: computed.panel,
+      values: [...computed.values].map(([name, list]) => [name, list.map((c) => ({ genotype: c.genotype, clean: float64Bits(c.clean), poisoned: float64Bits(c.poisoned) }))]),
+    };
+    store.putCached(SENSITIVITY_VALUES_NAMESPACE, key, JSON.stringify(value), { datasetHash, poisonHash, backend });
+  }
+  return { ...computed, cached: false };
 }
 
 /** How a "changes by less than ±band" claim ends on a metric's CI. */
@@ -365,7 +424,19 @@ export class MetricSensitivity {
     const network = context.tier.evaluation.network;
     const batchSize = spec.batchSize ?? Math.min(MAX_DEFAULT_SENSITIVITY_BATCH, context.tier.evaluation.recipe.batchSize);
     context.log(`metric sensitivity (${spec.label}): ${spec.cells} cells × ${spec.batches} batches of ${batchSize}, ${spec.metrics.length} metrics, C = ${network.channels}, ${network.cellsPerStage} cell(s) per stage`);
-    const { panel, rows, values } = await computeSensitivity(spec.metrics, { clean: train, poisoned, network, cells: spec.cells, batches: spec.batches, batchSize, seed: spec.seed, log: context.log });
+    const { panel, rows, values } = await cachedSensitivity(context.store, spec.metrics, {
+      clean: train,
+      poisoned,
+      network,
+      cells: spec.cells,
+      batches: spec.batches,
+      batchSize,
+      seed: spec.seed,
+      log: context.log,
+      datasetHash: context.datasetHash,
+      poisonHash: artifact.hash,
+      backend: context.backend.name,
+    });
     const table: SensitivityTable = {
       file: this.file,
       label: spec.label,
