@@ -3,7 +3,7 @@ import { Registry } from '../plugins/registry.js';
 import { randomLabelFlip } from './random-label-flip.js';
 import type { Attack } from './types.js';
 
-export type { Attack, CraftContext, PoisonArtifact } from './types.js';
+export type { Attack, CraftContext, PerturbationBound, PluginParams, PoisonArtifact, PoisonDiagnostic } from './types.js';
 export { applyPoison, checkBudget, makeArtifact, poisonCount, poisonHash } from './poison.js';
 export { randomLabelFlip } from './random-label-flip.js';
 

@@ -37,6 +37,8 @@ export function poisonHash(artifact: Omit<PoisonArtifact, 'hash'>): string {
       count: artifact.indices.length,
       hasLabels: artifact.labels !== undefined,
       hasImages: artifact.images !== undefined,
+      // Only when present, so that the hashes of poisons without diagnostics stay what they were.
+      ...(artifact.diagnostics !== undefined ? { diagnostics: artifact.diagnostics } : {}),
     }),
   );
   h.update(bytes(artifact.indices));

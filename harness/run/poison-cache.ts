@@ -21,6 +21,7 @@ interface StoredPoison {
   indices: string;
   labels?: string;
   images?: string;
+  diagnostics?: PoisonArtifact['diagnostics'];
   hash: string;
 }
 
@@ -58,6 +59,7 @@ export function decodePoison(json: string, key: string): PoisonArtifact {
       indices: fromB64(stored.indices, Int32Array),
       ...(stored.labels !== undefined ? { labels: fromB64(stored.labels, Int32Array) } : {}),
       ...(stored.images !== undefined ? { images: fromB64(stored.images, Float32Array) } : {}),
+      ...(stored.diagnostics !== undefined ? { diagnostics: stored.diagnostics } : {}),
       hash: stored.hash,
     };
     actual = poisonHash(artifact);
@@ -82,6 +84,7 @@ export function encodePoison(artifact: PoisonArtifact): string {
     indices: b64(artifact.indices),
     ...(artifact.labels ? { labels: b64(artifact.labels) } : {}),
     ...(artifact.images ? { images: b64(artifact.images) } : {}),
+    ...(artifact.diagnostics ? { diagnostics: artifact.diagnostics } : {}),
     hash: artifact.hash,
   };
   return JSON.stringify(stored);

@@ -53,4 +53,11 @@ export interface Tier {
    * registers. A block of a method no spec uses is never read.
    */
   nas: Readonly<Record<string, unknown>>;
+  /**
+   * Each attack's parameters, keyed by registry name, checked by the attack's `settings()` (σ of
+   * Gaussian noise, the CLF surrogate's recipe, GC's ε and iterations). Absent: the defaults.
+   */
+  attacks?: Readonly<Record<string, unknown>>;
+  /** Each defence's parameters, keyed by registry name, checked by the defence's `settings()`. */
+  defences?: Readonly<Record<string, unknown>>;
 }

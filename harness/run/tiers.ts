@@ -4,6 +4,9 @@ import { fileURLToPath } from 'node:url';
 import { Ajv } from 'ajv';
 import { isSettingsError, schemaIssues } from '../plugins/settings.js';
 import { nasAlgorithms } from '../nas/index.js';
+import { attacks, type PluginParams } from '../attacks/index.js';
+import { defences } from '../defences/index.js';
+import type { Registry, Plugin } from '../plugins/registry.js';
 import type { Tier } from './tier-types.js';
 
 export type { Tier, TierData } from './tier-types.js';
@@ -34,6 +37,42 @@ export function nasSettingsOf(tier: Pick<Tier, 'nas'>, name: string, origin: str
   }
 }
 
+/** A plugin with parameters: an attack or a defence. */
+interface ParameterisedPlugin extends Plugin {
+  readonly params: PluginParams;
+  settings?(block: unknown): PluginParams;
+}
+
+function pluginParamsOf<T extends ParameterisedPlugin>(registry: Registry<T>, section: 'attacks' | 'defences', block: unknown, name: string, origin: string): PluginParams {
+  const plugin = registry.get(name);
+  try {
+    if (plugin.settings) return plugin.settings(block);
+    if (block !== undefined) throw new Error(`${name}: takes no parameters, so the tier may not give a block for it`);
+    return plugin.params;
+  } catch (error) {
+    if (isSettingsError(error)) throw new Error(`tier ${origin}: ${error.issues.map((i) => `/${section}/${name}${i.path} ${i.message}`).join('; ')}`);
+    const rest = (error as Error).message.replace(/^[^:]*: /, '');
+    throw new Error(`tier ${origin}: /${section}/${name}${rest.startsWith('/') ? '' : ' '}${rest}`);
+  }
+}
+
+/**
+ * The effective parameters of attack `name` at this tier: its `settings()` applied to the tier's
+ * `attacks[name]` block, then `override` (a spec's `attackParams`) checked the same way on top.
+ *
+ * @throws Error `tier <origin>: /attacks/<name>/<path> <problem>`; an unknown name lists the registered ones
+ */
+export function attackParamsOf(tier: Pick<Tier, 'attacks'>, name: string, origin: string, override?: PluginParams): PluginParams {
+  const block = tier.attacks?.[name];
+  return pluginParamsOf(attacks, 'attacks', override === undefined ? block : { ...(block as object | undefined), ...override }, name, origin);
+}
+
+/** The effective parameters of defence `name` at this tier (see {@link attackParamsOf}). */
+export function defenceParamsOf(tier: Pick<Tier, 'defences'>, name: string, origin: string, override?: PluginParams): PluginParams {
+  const block = tier.defences?.[name];
+  return pluginParamsOf(defences, 'defences', override === undefined ? block : { ...(block as object | undefined), ...override }, name, origin);
+}
+
 /**
  * Checks a tier object against the schema, and each NAS block of a method registered now against
  * the method's own settings (blocks of methods not registered yet are left to the matrices that
@@ -42,6 +81,8 @@ export function nasSettingsOf(tier: Pick<Tier, 'nas'>, name: string, origin: str
 export function validateTier(value: unknown, origin: string): Tier {
   if (!validate(value)) throw new Error(`tier ${origin}: ${schemaIssues(validate.errors).map((i) => `${i.path || '(root)'} ${i.message}`).join('; ')}`);
   for (const name of Object.keys(value.nas)) if (nasAlgorithms.has(name)) nasSettingsOf(value, name, origin);
+  for (const name of Object.keys(value.attacks ?? {})) if (attacks.has(name)) attackParamsOf(value, name, origin);
+  for (const name of Object.keys(value.defences ?? {})) if (defences.has(name)) defenceParamsOf(value, name, origin);
   return value;
 }
 
