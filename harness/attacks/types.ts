@@ -8,8 +8,11 @@ import type { ImageDataset } from '../data/types.js';
 import type { Plugin } from '../plugins/registry.js';
 import type { ModelCache } from '../train/model-cache.js';
 
-/** Parameters of an attack or defence: JSON values (stored with every trial and hashed into its key). */
-export type PluginParams = Readonly<Record<string, unknown>>;
+/**
+ * Parameters of an attack or defence: a JSON object (stored with every trial and hashed into its
+ * key). Typed as `object` so that a plugin's own params interface fits without an index signature.
+ */
+export type PluginParams = object;
 
 /** A value a poison records about how it was made (e.g. GC's cosine before and after). */
 export type PoisonDiagnostic = number | string | boolean | null;
