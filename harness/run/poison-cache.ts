@@ -1,10 +1,13 @@
 /**
  * Poisons are crafted once and kept in the store's cache ("attack once, evaluate many"), keyed by
  * everything that determines them. A cached poison is verified against its content hash before
- * use, so a corrupted or edited artifact is refused, naming the mismatch.
+ * use, so a corrupted or edited artifact is refused, naming the mismatch; and every poison, fresh
+ * or cached, passes the provenance verifier (harness/attacks/provenance.ts) before it is returned,
+ * a fresh one before it is cached, so a misbehaving attack leaves nothing in the store.
  */
 import { createHash } from 'node:crypto';
-import type { Attack, PoisonArtifact } from '../attacks/types.js';
+import { verifyPoison, type ProvenanceReport } from '../attacks/provenance.js';
+import type { Attack, CraftContext, PluginParams, PoisonArtifact } from '../attacks/types.js';
 import { datasetContentHash, type ImageDataset } from '../data/types.js';
 import type { TrialStore } from '../store/index.js';
 import { canonicalJson } from '../util/canonical-json.js';
@@ -33,9 +36,14 @@ function fromB64<T extends Int32Array | Float32Array>(text: string, Type: { new 
   return new Type(copy);
 }
 
-export function poisonCacheKey(attack: Attack, budget: number, train: ImageDataset, seed: number): string {
+/**
+ * The cache key of a poison: attack, effective parameters, budget, clean data and seed. `params`
+ * defaults to the attack's defaults, which keeps the keys of poisons cached before parameters came
+ * from the tier unchanged.
+ */
+export function poisonCacheKey(attack: Attack, budget: number, train: ImageDataset, seed: number, params: PluginParams = attack.params): string {
   return createHash('sha256')
-    .update(canonicalJson({ attack: attack.name, params: attack.params, budget, dataset: datasetContentHash(train), seed }))
+    .update(canonicalJson({ attack: attack.name, params, budget, dataset: datasetContentHash(train), seed }))
     .digest('hex');
 }
 
@@ -90,15 +98,32 @@ export function encodePoison(artifact: PoisonArtifact): string {
   return JSON.stringify(stored);
 }
 
-/** The poison from the cache, or crafted now and cached. */
+/** A poison ready for a search: verified, with what it changed. */
+export interface ObtainedPoison {
+  artifact: PoisonArtifact;
+  /** Read from the store's cache (false: crafted now). */
+  cached: boolean;
+  /** What the provenance verifier found the poison changed. */
+  provenance: ProvenanceReport;
+}
+
+/**
+ * The poison from the cache, or crafted now and cached. Crafted with `context` as given (its
+ * `params`, the attack's effective parameters, default to the attack's defaults and are part of the
+ * cache key).
+ *
+ * @throws PoisonRefusedError when the poison fails provenance (harness/attacks/provenance.ts): a
+ *   fresh one is then not cached; Error when a cached entry is corrupt or under the wrong key
+ */
 export async function obtainPoison(
   store: TrialStore | undefined,
   attack: Attack,
   train: ImageDataset,
   budget: number,
-  context: { seed: number; backend: string },
-): Promise<{ artifact: PoisonArtifact; cached: boolean }> {
-  const key = poisonCacheKey(attack, budget, train, context.seed);
+  context: CraftContext,
+): Promise<ObtainedPoison> {
+  const params = context.params ?? attack.params;
+  const key = poisonCacheKey(attack, budget, train, context.seed, params);
   const hit = store?.getCached(NAMESPACE, key);
   if (hit !== undefined) {
     const artifact = decodePoison(hit, key);
@@ -109,9 +134,11 @@ export async function obtainPoison(
         throw new Error(`cached poison ${key.slice(0, 12)} is corrupt: its ${field} is ${JSON.stringify(artifact[field])}, but its key is for ${JSON.stringify(expected[field])}`);
       }
     }
-    return { artifact, cached: true };
+    return { artifact, cached: true, provenance: verifyPoison(artifact, train, attack, params) };
   }
   const artifact = await attack.craft(train, budget, context);
+  // Verified before it is written: a refused poison must not be found by the next trial.
+  const provenance = verifyPoison(artifact, train, attack, params);
   store?.putCached(NAMESPACE, key, encodePoison(artifact), { attack: attack.name, budget, hash: artifact.hash });
-  return { artifact, cached: false };
+  return { artifact, cached: false, provenance };
 }
