@@ -39,6 +39,7 @@ export function gaussianNoiseSettings(block: unknown): GaussianNoiseParams {
   return { ...GAUSSIAN_NOISE_DEFAULTS, ...GAUSSIAN_NOISE_SCHEMA.check(block) };
 }
 
+/** The Gaussian noise attack (`gaussian-noise`, a clean-label feature attack); see the module comment. */
 export const gaussianNoise: Attack = {
   name: 'gaussian-noise',
   description: 'Gaussian noise: round(p·n) uniform images get clip(x + N(0, σ²), 0, 1) per pixel; labels kept',
