@@ -37,17 +37,21 @@ export async function serialiseVariables(variables: readonly tf.Variable[]): Pro
  * @throws Error naming the first variable whose shape differs, or a value count that does not match
  */
 export function restoreVariables(variables: readonly tf.Variable[], record: SerialisedVariables, tfjs: typeof tf, what: string): void {
-  if (record.format !== 'naspoison.variables.v1' || !Array.isArray(record.shapes) || typeof record.data !== 'string') {
+  // The record comes from JSON.parse of a stored text: `null` or a number parse too.
+  if (record === null || typeof record !== 'object' || record.format !== 'naspoison.variables.v1' || !Array.isArray(record.shapes) || typeof record.data !== 'string') {
     throw new Error(`cached model ${what} is corrupt: not a naspoison.variables.v1 record`);
   }
   if (record.shapes.length !== variables.length) throw new Error(`cached model ${what} is corrupt: ${record.shapes.length} variables, the network has ${variables.length}`);
   const bytes = Buffer.from(record.data, 'base64');
+  // A Float32Array over a truncated buffer would throw a RangeError that names no model.
+  if (bytes.length % 4 !== 0) throw new Error(`cached model ${what} is corrupt: ${bytes.length} bytes of values, not a whole number of float32s`);
   const copy = new ArrayBuffer(bytes.length);
   new Uint8Array(copy).set(bytes);
   const values = new Float32Array(copy);
   let offset = 0;
   variables.forEach((v, i) => {
-    const shape = record.shapes[i]!;
+    const shape: unknown = record.shapes[i];
+    if (!Array.isArray(shape)) throw new Error(`cached model ${what} is corrupt: variable ${i} has no shape`);
     if (shape.join('×') !== v.shape.join('×')) throw new Error(`cached model ${what} is corrupt: variable ${i} has shape ${shape.join('×')}, the network's is ${v.shape.join('×')}`);
     const size = v.size;
     if (offset + size > values.length) throw new Error(`cached model ${what} is corrupt: ${values.length} values for more variables`);

@@ -9,7 +9,9 @@ import { createHash } from 'node:crypto';
 import * as tf from '@tensorflow/tfjs';
 import { datasetContentHash, type ImageDataset } from '../data/types.js';
 import { Rng, deriveSeed } from '../engine/rng.js';
-import { genotypeFromString } from '../space/genotype.js';
+import { isDegenerate } from '../space/canonical.js';
+import { genotypeFromString, type Nb201Genotype } from '../space/genotype.js';
+import { NB201_EDGES } from '../space/ops.js';
 import { buildNetwork, type Network } from '../space/network.js';
 import { canonicalJson } from '../util/canonical-json.js';
 import { batchRanges, gatherBatch } from './batches.js';
@@ -17,8 +19,29 @@ import { restoreVariables, serialiseVariables, type ModelCache, type SerialisedV
 import { validateRecipe, type TrainingRecipe } from './recipe.js';
 import { trainModel } from './trainer.js';
 
-/** NB201's ResNet cell (ResNet-like: conv-conv with a skip). */
-export const RESNET_CELL = '|nor_conv_3x3~0|+|none~0|nor_conv_3x3~1|+|skip_connect~0|none~1|none~2|';
+/**
+ * NB201's ResNet cell, the authors' `ResNet_CODE` (a basic block: node 3 = x + conv3×3(conv3×3(x))):
+ * node 1 ← conv(0), node 2 ← conv(1), node 3 ← skip(0) + skip(2).
+ */
+export const RESNET_CELL = '|nor_conv_3x3~0|+|none~0|nor_conv_3x3~1|+|skip_connect~0|none~1|skip_connect~2|';
+
+/**
+ * Why a cell cannot serve as a surrogate, or undefined when it can: a degenerate cell (its output
+ * does not depend on its input) could learn only the class prior, and a convolution whose output
+ * never reaches the cell's output gets no gradient, which training refuses.
+ */
+export function surrogateCellProblem(genotype: Nb201Genotype): string | undefined {
+  if (isDegenerate(genotype)) return 'its output does not depend on its input (no path of operations from node 0 to node 3)';
+  // Nodes from which node 3 is reached through operations (edges are listed by target, ascending).
+  const reachesOutput = [false, false, false, true];
+  for (let e = NB201_EDGES.length - 1; e >= 0; e--) {
+    const edge = NB201_EDGES[e]!;
+    if (genotype[e] !== 'none' && reachesOutput[edge.to]) reachesOutput[edge.from] = true;
+  }
+  const dead = NB201_EDGES.findIndex((edge, e) => genotype[e]!.startsWith('nor_conv') && !reachesOutput[edge.to]);
+  if (dead >= 0) return `its ${genotype[dead]} on edge ${NB201_EDGES[dead]!.from}→${NB201_EDGES[dead]!.to} never reaches the cell's output, so its weights would get no gradient`;
+  return undefined;
+}
 
 /** What a surrogate is: its cell, its size and how it is trained (a tier setting of the attack or defence). */
 export interface SurrogateSpec {
@@ -46,9 +69,12 @@ export function surrogateKey(train: ImageDataset, spec: SurrogateSpec, seed: num
     .digest('hex');
 }
 
-function build(train: ImageDataset, spec: SurrogateSpec, seed: number): Network {
+function build(train: ImageDataset, spec: SurrogateSpec, seed: number, what: string): Network {
+  const genotype = genotypeFromString(spec.genotype);
+  const problem = surrogateCellProblem(genotype);
+  if (problem !== undefined) throw new Error(`${what}: cell ${spec.genotype} cannot be trained as a surrogate: ${problem}`);
   return buildNetwork(
-    genotypeFromString(spec.genotype),
+    genotype,
     { channels: spec.channels, cellsPerStage: spec.cellsPerStage, inputChannels: train.channels, numClasses: train.numClasses },
     new Rng(deriveSeed(seed, 'surrogate-weights')),
   );
@@ -65,7 +91,7 @@ export async function trainSurrogate(
 ): Promise<TrainedSurrogate> {
   validateRecipe(spec.recipe);
   const key = surrogateKey(train, spec, options.seed, options.backend);
-  const network = build(train, spec, options.seed);
+  const network = build(train, spec, options.seed, options.what);
   const variables = [...network.params.weights, ...network.params.state];
   try {
     const hit = options.cache?.get(key);
@@ -104,6 +130,8 @@ export interface SampleOutputs {
  * asynchronous read per tensor at the end.
  */
 export async function sampleOutputs(network: Network, data: ImageDataset, batchSize: number): Promise<SampleOutputs> {
+  // tf.concat([]) throws: no samples, no outputs.
+  if (data.n === 0) return { probabilities: new Float32Array(0), losses: new Float32Array(0), classes: data.numClasses };
   const all = new Int32Array(data.n).map((_, i) => i);
   const probabilities: tf.Tensor2D[] = [];
   const losses: tf.Tensor1D[] = [];
