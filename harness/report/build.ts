@@ -13,6 +13,7 @@ import { CORE_METRICS, correctFamily, decide, familySize, harmDirection, hypothe
 import type { EnvironmentFingerprint, TrialRecord } from '../store/types.js';
 import { CLEAN_ATTACK, cellId, compareCells, controlOf, metricValues } from './cells.js';
 import { toResultsComparison } from './decision.js';
+import { attackDiagnosticsSection, defenceSection, oracleCells } from './defences.js';
 import { interpretComparison } from './interpret.js';
 import { validateResults } from './schema.js';
 import { RESULTS_SCHEMA_VERSION } from './types.js';
@@ -293,6 +294,8 @@ export function buildRunResults(trials: readonly TrialRecord[], options: BuildOp
     ...(options.calibration !== undefined ? { calibration: options.calibration } : {}),
     ...(sequential.size > 0 ? { sequential: cells.flatMap((c) => (sequential.has(c.id) ? [sequential.get(c.id)!] : [])) } : {}),
     ...(options.sensitivity !== undefined && options.sensitivity.length > 0 ? { sensitivity: options.sensitivity } : {}),
+    defences: defenceSection(cells, oracleCells(trials), alpha, power),
+    attackDiagnostics: attackDiagnosticsSection(cells),
   };
   return validateResults(JSON.parse(JSON.stringify(results)) as unknown, `results of run ${options.run.id}`);
 }

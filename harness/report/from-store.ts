@@ -35,7 +35,18 @@ export const RUN_MATRIX_NAMESPACE = 'run-matrix.v1';
 export interface MatrixEntry {
   runId: string;
   label: string;
-  spec: { nas: string; attack: string; budgets: number[]; defence: string };
+  /**
+   * The matrix as declared. `defences`: its defended arms (each budget runs undefended and once per
+   * defence). Older entries have instead `defence`, the one defence of every arm of the matrix.
+   */
+  spec: {
+    nas: string;
+    attack: string;
+    attackParams?: object | null;
+    budgets: number[];
+    defences?: Array<{ label: string; name: string; params: object | null }>;
+    defence?: string;
+  };
   tracked: string[];
   alpha: number;
   trialKeys: string[];
@@ -163,6 +174,16 @@ function count(x: unknown, least = 0): x is number {
 }
 
 /**
+ * The defence of the arm a matrix's sequential records monitor: the undefended arm of a matrix
+ * with `defences` (only it runs sequentially); in an older entry, its one `defence` (every arm of
+ * such a matrix had it), `none` when that is absent too.
+ */
+function sequentialDefence(m: MatrixEntry): string {
+  if (Array.isArray(m.spec.defences)) return NO_DEFENCE;
+  return typeof m.spec.defence === 'string' && m.spec.defence !== '' ? m.spec.defence : NO_DEFENCE;
+}
+
+/**
  * The matrix's sequential records, each with the id of its cell; [] when absent (older entries,
  * fixed-n matrices).
  *
@@ -208,7 +229,7 @@ export function sequentialOf(m: MatrixEntry): SequentialArmResult[] {
     if (!nullableProbability(r.adjustedHarmP)) bad('adjustedHarmP', r.adjustedHarmP, 'a probability or null');
     if (!nullableProbability(r.adjustedMarginP)) bad('adjustedMarginP', r.adjustedMarginP, 'a probability or null');
     return {
-      cell: cellId({ nas: m.spec.nas, attack: m.spec.attack, budget, defence: m.spec.defence ?? NO_DEFENCE }),
+      cell: cellId({ nas: m.spec.nas, attack: m.spec.attack, budget, defence: sequentialDefence(m) }),
       arm: r.arm as string,
       budget,
       design: {

@@ -9,17 +9,23 @@
 export type {
   AssertionRecord,
   AssertionStatus,
+  AttackDiagnosticsRow,
+  AttackDiagnosticsSection,
+  AttackDiagnosticsTable,
   CalibrationInfo,
   CellResult,
   ComparisonResult,
   CoreMetric,
   DatasetInfo,
+  DefenceRow,
+  DefenceSection,
   JsonNumber,
   MatcherVerdict,
   MethodInfo,
   MetricSummary,
   PlanningSdSource,
   RandomBaselineSummary,
+  RangeSummary,
   RenderedReport,
   ResultsComparison,
   ResultsComputedComparison,
@@ -36,6 +42,7 @@ export { RESULTS_SCHEMA_PATH, ResultsValidationError, parseResults, resultsSchem
 export type { BuildOptions, MetricSettings } from './build.js';
 export { DEFAULT_METRICS, buildRunResults, settingFor, summarizeMetric, toResultsComparison } from './build.js';
 export { fromResultsComparison, storedDecision, storedTests } from './decision.js';
+export { DEFENCE_DIAGNOSTICS, POISON_DIAGNOSTIC_NOTES, POISON_PREFIX, attackDiagnosticsSection, defenceSection, interpretRecovery, oracleCells, poisonDiagnosticsNote } from './defences.js';
 export type { CellCoordinates } from './cells.js';
 export { CLEAN_ATTACK, NO_DEFENCE, cellId, cellLabel, compareCells, controlOf, sortCells } from './cells.js';
 export {
@@ -44,6 +51,7 @@ export {
   formatChange,
   formatCi,
   formatCount,
+  formatDiagnostic,
   formatMargin,
   formatMeanSd,
   formatNumber,

@@ -84,6 +84,16 @@ export function formatMeanSd(summary: MetricSummary, digits = 2): string {
   return `${formatNumber(summary.mean, digits)} ± ${formatNumber(summary.sd, digits)}`;
 }
 
+/**
+ * A diagnostic of unknown scale: integers as integers with thousands separators (`12,345`), other
+ * values with three significant digits (`0.912`, `−0.998`, `3.14`, `1,235` from 1,000), `—` for null.
+ */
+export function formatDiagnostic(x: number | null | undefined): string {
+  if (x === null || x === undefined || !Number.isFinite(x)) return formatNumber(x);
+  if (Number.isInteger(x) || Math.abs(x) >= 1000) return withMinus(Math.round(x).toLocaleString('en-US'));
+  return withMinus(String(Number(x.toPrecision(3))));
+}
+
 /** A power as a percentage: 0.8 → `80%`. */
 export function formatPower(power: number): string {
   return `${Number((power * 100).toPrecision(4))}%`;

@@ -22,26 +22,32 @@ import {
   formatChange,
   formatCi,
   formatCount,
+  formatDiagnostic,
   formatMagnitude,
   formatMargin,
   formatMeanSd,
   formatNumber,
   formatP,
   formatPower,
+  formatPp,
   metricLabel,
   verdictLabel,
 } from './interpret.js';
 import { leaderboardView } from './leaderboard.js';
 import type { Leaderboard, LeaderboardView } from './leaderboard.js';
 import { validateResults } from './schema.js';
+import { POISON_PREFIX } from './defences.js';
 import type {
   AssertionRecord,
   AssertionStatus,
+  AttackDiagnosticsTable,
   CalibrationInfo,
   CellResult,
   ComparisonResult,
   DatasetInfo,
+  DefenceRow,
   MatcherVerdict,
+  RangeSummary,
   RenderedReport,
   RunResults,
   SensitivityMetricResult,
@@ -266,12 +272,61 @@ export interface ReportView {
     readonly note: string;
     readonly arms: readonly SequentialArmView[];
   } | null;
+  /** Defended cells against their undefended twins; null when the run has none. */
+  readonly defences: {
+    /** How the table was computed and how to read it. */
+    readonly note: string;
+    /** Level of the recovery CIs, e.g. `95%`. */
+    readonly confidence: string;
+    readonly rows: readonly DefenceRowView[];
+  } | null;
+  /** The poisons' own diagnostics per attack; null when none were stored. */
+  readonly attackDiagnostics: { readonly note: string; readonly tables: readonly AttackDiagnosticsView[] } | null;
   /** The metric-sensitivity tables (the study's Table 2); null when the run recorded none. */
   readonly sensitivity: {
     /** How the tables were computed and how to read them. */
     readonly note: string;
     readonly tables: readonly SensitivityTableView[];
   } | null;
+}
+
+/** One row of the defences table, formatted. */
+export interface DefenceRowView {
+  readonly cell: string;
+  readonly nas: string;
+  readonly attack: string;
+  readonly budget: string;
+  readonly defence: string;
+  /** `upper bound (reads the poison)` for an oracle defence, else null. */
+  readonly oracle: string | null;
+  readonly n: number;
+  /** Mean with its range over the trials, e.g. `0.82 (0.75–0.90)`; `—` when undefined. */
+  readonly precision: string;
+  readonly recall: string;
+  readonly removed: string;
+  /** Mean ΔImp of the clean control, the undefended and the defended arm, pp. */
+  readonly clean: string;
+  readonly undefended: string;
+  readonly defended: string;
+  /** Recovered ΔImp (defended − undefended), e.g. `+1.2 pp`. */
+  readonly recovered: string;
+  readonly ci: string;
+  readonly p: string;
+  readonly q: string;
+  /** Share of the gap closed, e.g. `35 %`; `—` when the gap is not positive. */
+  readonly share: string;
+  /** The recovery test rejected (q ≤ α). */
+  readonly significant: boolean;
+  readonly interpretation: string;
+}
+
+/** One attack's diagnostics table, formatted. */
+export interface AttackDiagnosticsView {
+  readonly attack: string;
+  readonly note: string | null;
+  /** Column headings: a key without its prefix, or a `before → after` pair as one column. */
+  readonly columns: readonly string[];
+  readonly rows: readonly { readonly cell: string; readonly nas: string; readonly budget: string; readonly n: number; readonly values: readonly string[] }[];
 }
 
 /** One metric's row of a sensitivity table, formatted. */
@@ -644,6 +699,92 @@ function sensitivityView(results: RunResults): ReportView['sensitivity'] {
   };
 }
 
+/** Mean with the range over trials: `0.82 (0.75–0.90)`, just the mean for one trial or an exact value, `—` without. */
+function rangeText(r: RangeSummary | null, digits: number, boundDigits = digits): string {
+  if (r === null) return '—';
+  const mean = formatNumber(r.mean, digits);
+  return r.n === 1 || r.min === r.max ? mean : `${mean} (${formatNumber(r.min, boundDigits)}–${formatNumber(r.max, boundDigits)})`;
+}
+
+function defenceRowView(row: DefenceRow): DefenceRowView {
+  const r = row.recovery;
+  const computed = r?.state === 'computed' ? r : null;
+  const d = row.deltaImprovement;
+  return {
+    cell: row.cell,
+    nas: row.nas,
+    attack: row.attack,
+    budget: formatBudget(row.budget),
+    defence: row.defence,
+    oracle: row.oracle ? 'upper bound (reads the poison)' : null,
+    n: row.n,
+    precision: rangeText(row.precision, 2),
+    recall: rangeText(row.recall, 2),
+    // Counts: whole bounds, a mean with one decimal unless it is whole.
+    removed: row.removed === null ? '—' : rangeText(row.removed, Number.isInteger(row.removed.mean) ? 0 : 1, 0),
+    clean: formatNumber(d.clean, 2),
+    undefended: formatNumber(d.undefended, 2),
+    defended: formatNumber(d.defended, 2),
+    recovered: computed ? formatPp(computed.diff) : r?.state === 'insufficient-data' ? 'insufficient data' : '—',
+    ci: computed ? formatCi(computed.ciLow, computed.ciHigh, 'deltaImprovement') : '—',
+    p: computed ? formatP(computed.p) : '—',
+    q: computed ? formatP(computed.q) : '—',
+    share: row.shareOfGap === null ? '—' : `${formatNumber(row.shareOfGap * 100, 0)} %`,
+    significant: row.recovered,
+    interpretation: row.interpretation,
+  };
+}
+
+function defencesView(results: RunResults): ReportView['defences'] {
+  const section = results.defences ?? null;
+  if (section === null) return null;
+  const confidence = formatPower(1 - results.run.alpha);
+  return {
+    note:
+      'Each defended arm searched on the training set its defence kept; its undefended twin searched on the poisoned set as is, and the clean control on clean data. ' +
+      'Precision = share of the removed samples that were poisons, recall = share of the poisons removed (mean over trials, range in parentheses; undefined when nothing was removed or there was no poison). ' +
+      `Recovered = defended − undefended mean ΔImp with its two-sided ${confidence} Welch CI; p = one-sided Welch test of defended > undefended; q = Benjamini–Hochberg over ${section.family}. ` +
+      'Gap closed = recovered / (clean − undefended), shown only when the attack cost ΔImp. A recovery is claimed only when q ≤ α = ' +
+      `${results.run.alpha}. Oracle defences read the poison itself: they bound what any filter could achieve and are not defences one could deploy.`,
+    confidence,
+    rows: section.rows.map(defenceRowView),
+  };
+}
+
+/** The columns of an attack's table: keys without their prefix, a `xBefore` / `xAfter` pair as one `x before → after` column. */
+function attackDiagnosticsView(table: AttackDiagnosticsTable): AttackDiagnosticsView {
+  const keys = new Set(table.keys);
+  const columns: { heading: string; keys: readonly string[] }[] = [];
+  for (const key of table.keys) {
+    const name = key.slice(POISON_PREFIX.length);
+    if (name.endsWith('After') && keys.has(`${key.slice(0, -'After'.length)}Before`)) continue;
+    const after = `${key.slice(0, -'Before'.length)}After`;
+    if (name.endsWith('Before') && keys.has(after)) columns.push({ heading: `${name.slice(0, -'Before'.length)} before → after`, keys: [key, after] });
+    else columns.push({ heading: name, keys: [key] });
+  }
+  return {
+    attack: table.attack,
+    note: table.note,
+    columns: columns.map((c) => c.heading),
+    rows: table.rows.map((row) => ({
+      cell: row.cell,
+      nas: row.nas,
+      budget: formatBudget(row.budget),
+      n: row.n,
+      values: columns.map((c) => c.keys.map((k) => formatDiagnostic(row.means[k] ?? null)).join(' → ')),
+    })),
+  };
+}
+
+function attackDiagnosticsSectionView(results: RunResults): ReportView['attackDiagnostics'] {
+  const section = results.attackDiagnostics ?? null;
+  if (section === null) return null;
+  return {
+    note: "Means over each undefended poisoned cell's completed trials of the numeric diagnostics its poison recorded while it was crafted and verified (a poison is the same for every defence of its arm).",
+    tables: section.attacks.map(attackDiagnosticsView),
+  };
+}
+
 /** Builds the template view of a (validated) results object. */
 export function reportView(results: RunResults): ReportView {
   const cells = sortCells(results.cells);
@@ -742,6 +883,8 @@ export function reportView(results: RunResults): ReportView {
       accuracy: new hbs.SafeString(hasCells ? accuracyChart(results, { idPrefix: 'accuracy-chart' }) : ''),
     },
     sequential: sequentialView(results, labels),
+    defences: defencesView(results),
+    attackDiagnostics: attackDiagnosticsSectionView(results),
     sensitivity: sensitivityView(results),
   };
 }

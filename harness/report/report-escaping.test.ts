@@ -86,7 +86,7 @@ describe('escaping names that look like markup', () => {
         rows++;
       }
     }
-    expect(rows).toBe(20); // run 1, cells 5, comparisons 8, assertions 2, plus 4 separator lines
+    expect(rows).toBe(22); // run 1, cells 5, comparisons 8, defences 1, assertions 2, plus 5 separator lines
     expect(md).toContain('- &lt;script&gt;5&lt;/script&gt; \\| \\*x\\*');
     expect(md).toContain('&lt;i&gt;m&lt;/i&gt;: only a shift ≥ 6.2 detectable at n = 3; about 34 trials per arm would decide it at δ = 1');
   });

@@ -16,6 +16,7 @@ import { familySize, harmDirection, hypothesisKey, hypothesisMetric, opposite, q
 import { cellId, metricValues } from './cells.js';
 import { sensitivitySummary } from './sensitivity.js';
 import { storedDecision } from './decision.js';
+import { attackDiagnosticsSection, defenceSection } from './defences.js';
 import { RESULTS_SCHEMA_VERSION } from './types.js';
 import type { CellResult, MetricSummary, ResultsIssue, RunResults, SequentialArmResult } from './types.js';
 
@@ -326,6 +327,51 @@ function checkSensitivity(results: RunResults, issues: ResultsIssue[]): void {
   });
 }
 
+/** Text fields of the sections, written by the builder's wording of the day: not recomputed. */
+const WORDING = new Set(['interpretation', 'note', 'family']);
+
+/**
+ * Reports every leaf where a stored section departs from the one its cells give: numbers within
+ * {@link RECOMPUTE_TOLERANCE}, everything else equal, the same keys in every object.
+ */
+function compareStored(expected: unknown, stored: unknown, path: string, issues: ResultsIssue[]): void {
+  if (typeof expected === 'number' && typeof stored === 'number') {
+    if (!relativelyClose(expected, stored)) issues.push({ path, message: `is ${stored} but the cells give ${expected}` });
+    return;
+  }
+  if (Array.isArray(expected) && Array.isArray(stored)) {
+    if (expected.length !== stored.length) {
+      issues.push({ path, message: `has ${stored.length} entries but the cells give ${expected.length}` });
+      return;
+    }
+    expected.forEach((e, i) => compareStored(e, stored[i], `${path}[${i}]`, issues));
+    return;
+  }
+  const isObject = (x: unknown): x is Record<string, unknown> => typeof x === 'object' && x !== null && !Array.isArray(x);
+  if (isObject(expected) && isObject(stored)) {
+    for (const key of new Set([...Object.keys(expected), ...Object.keys(stored)])) {
+      const at = `${path}${pointerToPath(`/${key}`).slice(1)}`;
+      if (!(key in stored)) issues.push({ path: at, message: `is missing but the cells give ${JSON.stringify(expected[key])}` });
+      else if (!(key in expected)) issues.push({ path: at, message: 'is not given by the cells' });
+      else if (!WORDING.has(key)) compareStored(expected[key], stored[key], at, issues);
+    }
+    return;
+  }
+  if (expected !== stored) issues.push({ path, message: `is ${JSON.stringify(stored)} but the cells give ${JSON.stringify(expected)}` });
+}
+
+/**
+ * The defences and attack diagnostics sections, when present, recompute from the cells (the
+ * oracle flags, which the cells do not keep, taken as stored); absent ones (older results) pass.
+ */
+function checkSections(results: RunResults, issues: ResultsIssue[]): void {
+  if (results.defences !== undefined) {
+    const oracles = new Set((results.defences?.rows ?? []).filter((r) => r.oracle).map((r) => r.cell));
+    compareStored(defenceSection(results.cells, oracles, results.run.alpha, results.run.power), results.defences, '$.defences', issues);
+  }
+  if (results.attackDiagnostics !== undefined) compareStored(attackDiagnosticsSection(results.cells), results.attackDiagnostics, '$.attackDiagnostics', issues);
+}
+
 /**
  * Checks a parsed results JSON against the schema and the consistency rules, and returns it typed.
  *
@@ -358,6 +404,7 @@ export function validateResults(json: unknown, origin?: string): RunResults {
   const sequential = checkSequential(json, cells, issues);
   checkComparisons(json, cells, sequential, issues);
   checkSensitivity(json, issues);
+  checkSections(json, issues);
   if (issues.length > 0) throw new ResultsValidationError(issues, origin);
   return json;
 }

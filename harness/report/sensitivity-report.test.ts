@@ -64,7 +64,7 @@ describe('sensitivity summary', () => {
 });
 
 describe('sensitivity tables in the results JSON', () => {
-  const onlyTables = () => mutableCopy({ ...loadExampleResults(), cells: [], comparisons: [], sensitivity: [table()] });
+  const onlyTables = () => mutableCopy({ ...loadExampleResults(), cells: [], comparisons: [], defences: null, sensitivity: [table()] });
 
   test('a run of tables alone (no cells, no random baseline) is valid', () => {
     const results = onlyTables();

@@ -293,6 +293,95 @@ export interface SensitivityTable {
   readonly metrics: readonly SensitivityMetricResult[];
 }
 
+/** Mean and range of one per-trial quantity over the trials that define it. */
+export interface RangeSummary {
+  /** Trials with a defined value (a precision is undefined when a defence removed nothing). */
+  readonly n: number;
+  readonly mean: number;
+  readonly min: number;
+  readonly max: number;
+}
+
+/**
+ * One defended poisoned cell (nas, attack, budget, defence) read against its undefended twin
+ * (same nas, attack and budget, defence `none`) and the clean control of the same NAS. ΔImp in pp.
+ */
+export interface DefenceRow {
+  /** Id of the defended cell. */
+  readonly cell: string;
+  /** Id of the undefended twin; null when the run has none. */
+  readonly undefended: string | null;
+  /** Id of the undefended clean control; null when the run has none. */
+  readonly control: string | null;
+  readonly nas: string;
+  readonly attack: string;
+  readonly budget: number;
+  /** The defence arm's label, e.g. `loss-sanitisation(fraction=0.3)`. */
+  readonly defence: string;
+  /** The defence read the poison (an oracle): its numbers are an upper bound, not a deployable defence. */
+  readonly oracle: boolean;
+  /** Completed trials of the defended cell. */
+  readonly n: number;
+  /** Share of the removed samples that were poisons (0..1); null when no trial defines it. */
+  readonly precision: RangeSummary | null;
+  /** Share of the poisons that were removed (0..1); null when no trial defines it. */
+  readonly recall: RangeSummary | null;
+  /** Samples removed per trial; null when the trials do not say. */
+  readonly removed: RangeSummary | null;
+  /** Poisons among them per trial; null when the trials do not say. */
+  readonly poisonsRemoved: RangeSummary | null;
+  /** Mean ΔImp of the defended cell, its undefended twin and the clean control (null where absent). */
+  readonly deltaImprovement: { readonly defended: number | null; readonly undefended: number | null; readonly clean: number | null };
+  /** ΔImp the attack cost: clean − undefended mean, pp; null without both arms. */
+  readonly lost: number | null;
+  /**
+   * The recovery test: one-sided Welch of the defended ΔImp (arm A) against the undefended ΔImp
+   * (arm B), H₁ defended > undefended; `diff` is the recovered ΔImp with its two-sided (1 − α) CI,
+   * q is BH over the run's recovery tests (their own family). Null without an undefended twin.
+   */
+  readonly recovery: ResultsComparison | null;
+  /** (defended − undefended) / (clean − undefended); null when the gap is not positive or an arm is missing. */
+  readonly shareOfGap: number | null;
+  /** The recovery test rejects at the run's α (q ≤ α). */
+  readonly recovered: boolean;
+  /** One plain-English line; never claims a recovery the test does not show. */
+  readonly interpretation: string;
+}
+
+/** The defences section: one row per defended poisoned cell. */
+export interface DefenceSection {
+  /** How the recovery tests were corrected (their own BH family). */
+  readonly family: string;
+  readonly rows: readonly DefenceRow[];
+}
+
+/** The poison diagnostics of one undefended poisoned cell: per key, its mean over the trials. */
+export interface AttackDiagnosticsRow {
+  /** Id of the undefended poisoned cell. */
+  readonly cell: string;
+  readonly nas: string;
+  readonly budget: number;
+  /** Completed trials of the cell. */
+  readonly n: number;
+  /** Mean per key of the table (null where this cell's trials lack it). */
+  readonly means: Readonly<Record<string, number | null>>;
+}
+
+/** One attack's poison diagnostics over its cells. */
+export interface AttackDiagnosticsTable {
+  readonly attack: string;
+  /** The union of the numeric `poison.*` keys of its cells, sorted. */
+  readonly keys: readonly string[];
+  /** What the known keys mean; null when none is known. */
+  readonly note: string | null;
+  readonly rows: readonly AttackDiagnosticsRow[];
+}
+
+/** The attack diagnostics section: one table per attack that stored numeric poison diagnostics. */
+export interface AttackDiagnosticsSection {
+  readonly attacks: readonly AttackDiagnosticsTable[];
+}
+
 /** Everything a report is rendered from: the results JSON. */
 export interface RunResults {
   /** Version of this JSON shape (`RESULTS_SCHEMA_VERSION`). */
@@ -322,6 +411,10 @@ export interface RunResults {
   readonly sequential?: readonly SequentialArmResult[];
   /** Metric-sensitivity tables the run's spec files recorded (absent: none). */
   readonly sensitivity?: readonly SensitivityTable[];
+  /** Defended cells against their undefended twins; null when the run has none (absent in older results). */
+  readonly defences?: DefenceSection | null;
+  /** Means of the poisons' own diagnostics; null when no poisoned cell stored any (absent in older results). */
+  readonly attackDiagnostics?: AttackDiagnosticsSection | null;
 }
 
 /** One schema or consistency violation found by `validateResults`. */
