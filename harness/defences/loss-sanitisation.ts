@@ -18,7 +18,7 @@ import { deriveSeed } from '../engine/rng.js';
 import { settingsSchema } from '../plugins/settings.js';
 import { genotypeFromString } from '../space/genotype.js';
 import { nb201Recipe, validateRecipe, type TrainingRecipe } from '../train/recipe.js';
-import { RESNET_CELL, sampleOutputs, trainSurrogate, type SurrogateSpec, type TrainedSurrogate } from '../train/surrogate.js';
+import { RESNET_CELL, sampleOutputs, surrogateCellProblem, trainSurrogate, type SurrogateSpec, type TrainedSurrogate } from '../train/surrogate.js';
 import { checkKept } from './effectiveness.js';
 import type { Defence, FilterContext, FilterOutcome } from './types.js';
 
@@ -94,11 +94,14 @@ export function lossSanitisationSettings(block: unknown): LossSanitisationSettin
     cellsPerStage: m.cellsPerStage ?? d.cellsPerStage,
     recipe,
   };
+  let problem: string | undefined;
   try {
-    genotypeFromString(model.genotype);
+    problem = surrogateCellProblem(genotypeFromString(model.genotype));
   } catch (error) {
     SANITISATION_SCHEMA.fail('/model/genotype', (error as Error).message);
   }
+  // Refused here, when the tier loads, rather than by training, after the attack has run.
+  if (problem !== undefined) SANITISATION_SCHEMA.fail('/model/genotype', `cannot rank samples: ${problem}`);
   try {
     validateRecipe(recipe);
   } catch (error) {

@@ -13,16 +13,10 @@ import type { ModelCache } from '../train/model-cache.js';
 import { sampleOutputs } from '../train/surrogate.js';
 import { lossSanitisation, lossSanitisationSettings, trainSanitisationModel, type FilterContext, type FilterOutcome } from './index.js';
 
-/**
- * NB201's ResNet cell as xautodl defines it (ResNet_CODE: node 3 = skip(node 0) + skip(node 2));
- * spelled out here rather than RESNET_CELL, whose last edge is `none~2` (see the report).
- */
-const NB201_RESNET = '|nor_conv_3x3~0|+|none~0|nor_conv_3x3~1|+|skip_connect~0|none~1|skip_connect~2|';
-
 const clean = syntheticDataset({ n: 90, seed: 21, height: 8, numClasses: 3 });
 const poison = randomLabelFlip.craft(clean, 0.2, { seed: 5, backend: 'wasm' }) as PoisonArtifact;
 const suspect = applyPoison(clean, poison);
-const block = { fraction: 0.3, model: { genotype: NB201_RESNET, channels: 4, recipe: { epochs: 2, batchSize: 32, evalBatchSize: 64 } } };
+const block = { fraction: 0.3, model: { channels: 4, recipe: { epochs: 2, batchSize: 32, evalBatchSize: 64 } } };
 
 /** An in-memory ModelCache that counts its writes. */
 function memoryCache(): ModelCache & { puts: number } {
@@ -106,6 +100,13 @@ describe('loss-sanitisation filter (wasm)', () => {
     // Poisoned labels count 35, 28, 27; 27 removals split 10.5, 8.4, 8.1 → 10, 8, 8 and the last to class 0.
     expect(Array.from(before)).toEqual([35, 28, 27]);
     expect(Array.from(before, (c, y) => c - after[y]!)).toEqual([11, 8, 8]);
+  });
+
+  test('the default settings (NB201 ResNet cell, C = 8, 5 epochs, f = 0.5) train and filter', async () => {
+    const d = await lossSanitisation.filter(suspect, context(7, undefined, null));
+    expect(d.kept.length).toBe(45);
+    expect(d.diagnostics).toMatchObject({ removed: 45, modelCached: false });
+    expect(d.diagnostics!.fitAccuracy).toBeGreaterThan(1 / 3);
   });
 
   test('a fraction that would remove every sample is refused before training', async () => {

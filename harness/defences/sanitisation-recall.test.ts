@@ -12,14 +12,11 @@ import { Rng } from '../engine/rng.js';
 import type { ModelCache } from '../train/model-cache.js';
 import { defenceEffectiveness, lossSanitisation, lossSanitisationSettings } from './index.js';
 
-/** NB201's ResNet cell (xautodl's ResNet_CODE); see sanitisation-filter.test.ts. */
-const NB201_RESNET = '|nor_conv_3x3~0|+|none~0|nor_conv_3x3~1|+|skip_connect~0|none~1|skip_connect~2|';
-
 const fixture = loadDataset({ name: 'fashion-mnist', fixtureOnly: true }).train;
 const clean = resizeDataset(stratifiedSubset(fixture, { total: 400 }, new Rng(20_240_531)).subset, 16);
 const poison = randomLabelFlip.craft(clean, 0.3, { seed: 7, backend: 'wasm' }) as PoisonArtifact;
 const suspect = applyPoison(clean, poison);
-const block = { fraction: 0.3, model: { genotype: NB201_RESNET, channels: 8, recipe: { epochs: 6, batchSize: 32 } } };
+const block = { fraction: 0.3, model: { channels: 8, recipe: { epochs: 6, batchSize: 32 } } };
 
 describe('loss-sanitisation on real label flips (wasm)', () => {
   const entries = new Map<string, string>();

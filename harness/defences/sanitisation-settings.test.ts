@@ -82,6 +82,15 @@ describe('loss-sanitisation settings: refusals name the path', () => {
     expect(issues({ model: { genotype: '|conv~0|' } })).toEqual([{ path: '/model/genotype', message: expect.stringContaining('Invalid NAS-Bench-201 genotype string') }]);
   });
 
+  test('a cell that cannot be trained (dead convolutions, or no path from input to output) is refused at /model/genotype', () => {
+    expect(issues({ model: { genotype: '|nor_conv_3x3~0|+|none~0|nor_conv_3x3~1|+|skip_connect~0|none~1|none~2|' } })).toEqual([
+      { path: '/model/genotype', message: expect.stringMatching(/cannot rank samples: its nor_conv_3x3 on edge 0→1 never reaches the cell's output/) },
+    ]);
+    expect(issues({ model: { genotype: '|none~0|+|none~0|none~1|+|none~0|none~1|none~2|' } })).toEqual([
+      { path: '/model/genotype', message: expect.stringContaining('its output does not depend on its input') },
+    ]);
+  });
+
   test('a recipe the schema cannot refuse alone (minLearningRate above learningRate) is refused at /model/recipe', () => {
     expect(issues({ model: { recipe: { learningRate: 0.01, minLearningRate: 0.1 } } })).toEqual([{ path: '/model/recipe', message: expect.stringContaining('minLearningRate') }]);
   });
