@@ -224,7 +224,7 @@ describe('poison cache in a store', () => {
   test('an edited entry in the store is refused instead of being used', async () => {
     const store = openStore(join(dir, 'b.db'));
     try {
-      const key = poisonCacheKey(randomLabelFlip, 0.1, train, 4);
+      const key = poisonCacheKey(randomLabelFlip, 0.1, train, 4, randomLabelFlip.params, 'cpu');
       const s = JSON.parse(encodePoison(craft(train, 0.1, 4))) as Record<string, unknown>;
       s.hash = 'e'.repeat(64);
       store.putCached('poison.v1', key, JSON.stringify(s));
@@ -239,7 +239,7 @@ describe('poison cache in a store', () => {
   test('a self-consistent poison stored under another key (e.g. another budget) is refused', async () => {
     const store = openStore(join(dir, 'c.db'));
     try {
-      const key = poisonCacheKey(randomLabelFlip, 0.1, train, 4);
+      const key = poisonCacheKey(randomLabelFlip, 0.1, train, 4, randomLabelFlip.params, 'cpu');
       store.putCached('poison.v1', key, encodePoison(craft(train, 0.3, 4)));
       await expect(obtainPoison(store, randomLabelFlip, train, 0.1, { seed: 4, backend: 'cpu' })).rejects.toThrow(
         `cached poison ${key.slice(0, 12)} is corrupt: its budget is 0.3, but its key is for 0.1`,

@@ -24,7 +24,7 @@ function bytes(view: ArrayBufferView): Uint8Array {
   return new Uint8Array(view.buffer, view.byteOffset, view.byteLength);
 }
 
-/** sha256 over the artifact's content (everything but the hash). */
+/** sha256 over the artifact's content: everything but its diagnostics and the hash. */
 export function poisonHash(artifact: Omit<PoisonArtifact, 'hash'>): string {
   const h = createHash('sha256');
   h.update(
@@ -37,8 +37,8 @@ export function poisonHash(artifact: Omit<PoisonArtifact, 'hash'>): string {
       count: artifact.indices.length,
       hasLabels: artifact.labels !== undefined,
       hasImages: artifact.images !== undefined,
-      // Only when present, so that the hashes of poisons without diagnostics stay what they were.
-      ...(artifact.diagnostics !== undefined ? { diagnostics: artifact.diagnostics } : {}),
+      // Not the diagnostics: they measure the making (crafting time, a cached surrogate), and the same
+      // poison made twice must have one name.
     }),
   );
   h.update(bytes(artifact.indices));

@@ -36,10 +36,11 @@ export interface PoisonArtifact {
   images?: Float32Array;
   /**
    * What crafting measured (surrogate accuracy, GC's cosine before/after, norms, iterations,
-   * crafting time): hashed with the rest when present, so a stored diagnostic cannot be edited.
+   * crafting time). Not part of the hash, which names the poison itself: the same poison crafted
+   * twice (once with a cached surrogate, say) has one hash.
    */
   diagnostics?: Readonly<Record<string, PoisonDiagnostic>>;
-  /** sha256 over everything above. */
+  /** sha256 over everything above but the diagnostics. */
   hash: string;
 }
 

@@ -20,6 +20,7 @@ import { writeRunReport } from './report-command.js';
 import { RUN_MATRIX_NAMESPACE, type MatrixEntry } from '../report/from-store.js';
 import { formatDuration, style, UsageError, userInput } from './terminal.js';
 import { StoreReporter } from '../spec/store-reporter.js';
+import { collectDeclaredMatrices } from '../spec/collect.js';
 import { underpoweredText } from '../report/render.js';
 import type { AssertionRecord } from '../verdicts/index.js';
 import type { TrialRecord } from '../store/index.js';
@@ -65,6 +66,17 @@ function erroredTrialsOf(storePath: string, runId: string): TrialRecord[] {
     }
   } catch {
     return [];
+  }
+}
+
+/**
+ * The collection pass (harness/spec/collect.ts: every selected spec file's `describe` bodies, no
+ * hook, no training): a spec file that declares what cannot run is a usage error.
+ */
+async function refuseBadDeclarations(filters: readonly string[]): Promise<void> {
+  const collection = await collectDeclaredMatrices(filters);
+  if (collection.errors.length > 0) {
+    throw new UsageError(`${collection.errors.length === 1 ? 'a spec file declares' : `${collection.errors.length} spec files declare`} what cannot run; nothing was recorded or started:\n  ${collection.errors.join('\n  ')}`);
   }
 }
 
@@ -133,6 +145,13 @@ export async function runCommand(argv: string[]): Promise<number> {
   const backend = await initBackend(backendChoice);
   const config = { ...configured, backend: backend.name };
   loadTierData(tier.data, { ...(config.dataDir !== null ? { dataDir: config.dataDir } : {}), ...(config.fixtureOnly ? { fixtureOnly: true } : {}) });
+  // The one run configuration, handed to the spec processes (harness/run/config.ts); they hand it
+  // to their trial workers.
+  process.env[RUN_CONFIG_ENV] = encodeRunConfig(config);
+  // The spec files are input too: a matrix with an unknown attack or defence, a budget of 1.5 or
+  // σ ≤ 0 in its parameters is refused here (exit 2), naming the file, before anything is recorded
+  // or trained. A shard does its own collection pass (it plans every trial from it).
+  if (!shard) await refuseBadDeclarations(filters);
   const store = openStore(storePath);
   try {
     if (store.getRun(runId)) throw new UsageError(`run id "${runId}" is already in ${storePath}; choose another --run-id`);
@@ -148,10 +167,6 @@ export async function runCommand(argv: string[]): Promise<number> {
   } finally {
     store.close();
   }
-
-  // The one run configuration, handed to the spec processes (harness/run/config.ts); they hand it
-  // to their trial workers.
-  process.env[RUN_CONFIG_ENV] = encodeRunConfig(config);
 
   process.stderr.write(`${style.bold('naspoison run', process.stderr)} ${runId} · tier ${tier.name} · store ${storePath}${shard ? ` · shard ${shardLabel(shard)}` : ''}\n`);
   if (subset) {

@@ -3,8 +3,10 @@
  * with the tier's number of trials, in a fixed order; progress (trial i of N, elapsed, ETA) on the
  * terminal; every trial from the store when it is there.
  */
-import { CLEAN, attacks, checkBudget } from '../attacks/index.js';
+import { CLEAN, attacks, checkBudget, type PluginParams } from '../attacks/index.js';
+import { NO_DEFENCE, defences as defenceRegistry } from '../defences/index.js';
 import { nasAlgorithms } from '../nas/index.js';
+import { canonicalJson } from '../util/canonical-json.js';
 import type { TrialRecord } from '../store/index.js';
 import type { RunContext } from './context.js';
 import { planIdentity, runTrial, type TrialPlan } from './trial.js';
@@ -14,11 +16,28 @@ import { computeClaimable, shareJobs, trialSharing } from './shared-work.js';
 import { ArmMonitor, checkSequentialTrials, type ArmSequentialRecord, type SequentialTrials } from './sequential.js';
 import { DEFAULT_ALPHA } from '../stats/index.js';
 
+/** A defence as a spec names it: its registry name, or the name with parameters overriding the tier's. */
+export type DefenceDeclaration = string | { name: string; params?: PluginParams | null };
+
+/** A defended arm of a matrix: its label (the name, or `name(k=v,…)` with overrides), name and overrides. */
+export interface DefenceArm {
+  label: string;
+  name: string;
+  /** Parameters overriding the tier's `defences[name]` block; null: the tier's. */
+  params: PluginParams | null;
+}
+
 export interface MatrixSpec {
   nas: string;
   attack: string;
+  /** Parameters overriding the tier's `attacks[attack]` block (e.g. `{ sigma: 0.2 }` to sweep σ). */
+  attackParams?: PluginParams | null;
   budgets: readonly number[];
-  defence?: string;
+  /**
+   * Defences, each adding a defended arm per budget beside the undefended one: the suspect
+   * (poisoned) training set is filtered by the defence before the search reads it.
+   */
+  defences?: readonly DefenceDeclaration[];
   /**
    * Trials per arm; default: the tier's. `{ min, max }` runs them in looks and stops each poisoned
    * arm when a group-sequential test decides (see harness/run/sequential.ts).
@@ -30,9 +49,44 @@ export interface MatrixSpec {
 export interface ValidMatrixSpec {
   nas: string;
   attack: string;
+  /** The spec's override of the tier's attack parameters; null: the tier's. */
+  attackParams: PluginParams | null;
   budgets: number[];
-  defence: string;
+  defences: DefenceArm[];
   trials: number | Required<SequentialTrials> | undefined;
+}
+
+/** `k=v,…` of parameters, in key order (for labels). */
+function paramsLabel(params: PluginParams): string {
+  const entries = params as Readonly<Record<string, unknown>>;
+  return Object.keys(entries)
+    .sort()
+    .map((k) => `${k}=${typeof entries[k] === 'object' ? canonicalJson(entries[k]) : String(entries[k])}`)
+    .join(',');
+}
+
+function checkParamsObject(value: unknown, what: string): PluginParams | null {
+  if (value === undefined || value === null) return null;
+  if (value === null || typeof value !== 'object' || Array.isArray(value)) throw new Error(`${what} must be an object of parameters, got ${JSON.stringify(value)}`);
+  return value as PluginParams;
+}
+
+/** The defended arms of a spec's `defences` (throws naming an unknown or repeated defence). */
+export function defenceArms(declared: readonly DefenceDeclaration[] | undefined, label: string): DefenceArm[] {
+  if (declared === undefined) return [];
+  if (!Array.isArray(declared)) throw new Error(`${label}: defences must be a list of defence names, got ${JSON.stringify(declared)}`);
+  const arms = declared.map((d): DefenceArm => {
+    const name = typeof d === 'string' ? d : d?.name;
+    if (typeof name !== 'string') throw new Error(`${label}: a defence must be a name or { name, params }, got ${JSON.stringify(d)}`);
+    if (name === NO_DEFENCE) throw new Error(`${label}: "${NO_DEFENCE}" is the undefended arm, which every matrix has; list only defences`);
+    defenceRegistry.get(name);
+    const params = typeof d === 'string' ? null : checkParamsObject(d.params, `${label}: params of defence ${name}`);
+    return { label: params && Object.keys(params).length > 0 ? `${name}(${paramsLabel(params)})` : name, name, params: params && Object.keys(params).length > 0 ? params : null };
+  });
+  const labels = arms.map((a) => a.label);
+  const twice = labels.find((l, i) => labels.indexOf(l) !== i);
+  if (twice !== undefined) throw new Error(`${label}: defences list ${twice} twice`);
+  return arms;
 }
 
 /** The validated form of a spec (throws naming the bad part). */
@@ -40,6 +94,7 @@ export function validateMatrixSpec(spec: MatrixSpec): ValidMatrixSpec {
   nasAlgorithms.get(spec.nas);
   if (spec.attack === CLEAN) throw new Error(`attack "${CLEAN}" is the control arm, not an attack; name the attack to test`);
   attacks.get(spec.attack);
+  const attackParams = checkParamsObject(spec.attackParams, `${spec.nas} × ${spec.attack}: attackParams`);
   if (!Array.isArray(spec.budgets) || spec.budgets.length === 0) throw new Error(`${spec.nas} × ${spec.attack}: budgets must list at least one poisoning fraction`);
   for (const b of spec.budgets) checkBudget(b, `${spec.nas} × ${spec.attack}`);
   if (new Set(spec.budgets).size !== spec.budgets.length) throw new Error(`${spec.nas} × ${spec.attack}: budgets list a value twice: ${spec.budgets.join(', ')}`);
@@ -49,14 +104,15 @@ export function validateMatrixSpec(spec: MatrixSpec): ValidMatrixSpec {
   else if (spec.trials !== undefined && (!Number.isInteger(spec.trials) || spec.trials < 1)) {
     throw new Error(`${label}: trials must be a positive integer or { min, max }, got ${String(spec.trials)}`);
   } else trials = spec.trials;
-  const defence = spec.defence ?? 'none';
-  if (defence !== 'none') throw new Error(`unknown defence "${defence}"; registered defences: none`);
-  return { nas: spec.nas, attack: spec.attack, budgets: [...spec.budgets], defence, trials };
+  const arms = defenceArms(spec.defences, label);
+  if (arms.length > 0 && typeof trials === 'object') throw new Error(`${label}: defences cannot be combined with sequential trials ({ min, max }) yet; give a fixed trial count`);
+  return { nas: spec.nas, attack: spec.attack, attackParams: attackParams && Object.keys(attackParams).length > 0 ? attackParams : null, budgets: [...spec.budgets], defences: arms, trials };
 }
 
-/** Label of a matrix, e.g. `pdarts × random-label-flip`. */
-export function matrixLabel(spec: Pick<MatrixSpec, 'nas' | 'attack' | 'defence'>): string {
-  return `${spec.nas} × ${spec.attack}${spec.defence && spec.defence !== 'none' ? ` + ${spec.defence}` : ''}`;
+/** Label of a matrix, e.g. `pdarts × random-label-flip`, `pdarts × gaussian-noise(sigma=0.2) + loss-sanitisation`. */
+export function matrixLabel(spec: Pick<ValidMatrixSpec, 'nas' | 'attack' | 'attackParams' | 'defences'>): string {
+  const attack = spec.attackParams ? `${spec.attack}(${paramsLabel(spec.attackParams)})` : spec.attack;
+  return `${spec.nas} × ${attack}${spec.defences.length > 0 ? ` + ${spec.defences.map((d) => d.label).join(', ')}` : ''}`;
 }
 
 /**
@@ -65,10 +121,15 @@ export function matrixLabel(spec: Pick<MatrixSpec, 'nas' | 'attack' | 'defence'>
  */
 export function planMatrix(spec: ValidMatrixSpec, trials: number, options: { budgets?: readonly number[]; from?: number } = {}): TrialPlan[] {
   const budgets = [...(options.budgets ?? spec.budgets)].sort((a, b) => a - b);
-  const arms: Array<{ attack: string; budget: number }> = [{ attack: CLEAN, budget: 0 }, ...budgets.map((budget) => ({ attack: spec.attack, budget }))];
+  const attack = { attack: spec.attack, ...(spec.attackParams ? { attackParams: spec.attackParams } : {}) };
+  const arms: Array<Omit<TrialPlan, 'nas' | 'trialIndex'>> = [
+    { attack: CLEAN, budget: 0, defence: NO_DEFENCE },
+    ...budgets.map((budget) => ({ ...attack, budget, defence: NO_DEFENCE })),
+    ...budgets.flatMap((budget) => spec.defences.map((d) => ({ ...attack, budget, defence: d.label, defenceSpec: { name: d.name, params: d.params } }))),
+  ];
   const plans: TrialPlan[] = [];
   // Interleaved by trial index: an interrupted run still has every arm at similar n.
-  for (let i = options.from ?? 0; i < trials; i++) for (const arm of arms) plans.push({ nas: spec.nas, ...arm, defence: spec.defence, trialIndex: i });
+  for (let i = options.from ?? 0; i < trials; i++) for (const arm of arms) plans.push({ nas: spec.nas, ...arm, trialIndex: i });
   return plans;
 }
 
@@ -76,7 +137,7 @@ export interface MatrixResults {
   label: string;
   spec: ValidMatrixSpec;
   trials: number;
-  /** Completed trials per arm key (`clean@0`, `random-label-flip@0.5`). */
+  /** Completed trials per arm key (`clean@0`, `random-label-flip@0.5`, `random-label-flip@0.5+loss-sanitisation`). */
   arms: Map<string, TrialRecord[]>;
   /** Trials that errored (reported, excluded from statistics). */
   errored: TrialRecord[];
@@ -88,8 +149,9 @@ export interface MatrixResults {
   sequential?: ArmSequentialRecord[];
 }
 
-export function armKey(attack: string, budget: number): string {
-  return `${attack}@${budget}`;
+/** Key of an arm: `attack@budget`, with `+defence` for a defended arm. */
+export function armKey(attack: string, budget: number, defence: string = NO_DEFENCE): string {
+  return `${attack}@${budget}${defence === NO_DEFENCE ? '' : `+${defence}`}`;
 }
 
 /** Options of {@link runMatrix} that the spec layer owns. */
@@ -178,7 +240,7 @@ export async function runPlans(plans: readonly TrialPlan[], ctx: RunContext, lab
     const elapsed = performance.now() - started;
     const eta = (elapsed / done) * (pending.length - done);
     const outcome = status === 'completed' ? `acc ${accuracy?.toFixed(2)}% · ΔImp ${deltaImprovement?.toFixed(2)} pp` : `ERRORED: ${error}`;
-    ctx.log(`  trial ${done} of ${pending.length} · ${plan.attack}@${plan.budget} #${plan.trialIndex} · ${outcome} · ${formatDuration(elapsed)} elapsed · ETA ${formatDuration(eta)}`);
+    ctx.log(`  trial ${done} of ${pending.length} · ${armKey(plan.attack, plan.budget, plan.defence)} #${plan.trialIndex} · ${outcome} · ${formatDuration(elapsed)} elapsed · ETA ${formatDuration(eta)}`);
   };
   const sharing = trialSharing(ctx);
   const computeRound = async (open: readonly TrialPlan[], since: number) => {
@@ -198,7 +260,7 @@ export async function runPlans(plans: readonly TrialPlan[], ctx: RunContext, lab
   };
   const describe = (plan: unknown) => {
     const p = plan as TrialPlan;
-    return `trial ${p.attack}@${p.budget} #${p.trialIndex}`;
+    return `trial ${armKey(p.attack, p.budget, p.defence)} #${p.trialIndex}`;
   };
   await shareJobs(pending, sharing, computeRound, { storePath: ctx.store.path, noun: (n) => `${n} ${n === 1 ? 'trial' : 'trials'}`, describe, log: ctx.log });
   return done;
@@ -212,10 +274,10 @@ function readArms(plans: readonly TrialPlan[], ctx: RunContext, label: string): 
   for (const plan of plans) {
     const { key } = planIdentity(plan, ctx);
     const record = ctx.store.getTrial(key);
-    if (!record) throw new Error(`${label}: trial ${plan.attack}@${plan.budget} #${plan.trialIndex} (${key.slice(0, 12)}) is missing from the store after the run`);
+    if (!record) throw new Error(`${label}: trial ${armKey(plan.attack, plan.budget, plan.defence)} #${plan.trialIndex} (${key.slice(0, 12)}) is missing from the store after the run`);
     trialKeys.push(key);
     if (record.status === 'completed') {
-      const arm = armKey(plan.attack, plan.budget);
+      const arm = armKey(plan.attack, plan.budget, plan.defence);
       arms.set(arm, [...(arms.get(arm) ?? []), record]);
     } else errored.push(record);
   }

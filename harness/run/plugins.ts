@@ -10,6 +10,7 @@ import { existsSync, readdirSync, statSync } from 'node:fs';
 import { dirname, isAbsolute, join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { attacks } from '../attacks/index.js';
+import { defences } from '../defences/index.js';
 import { nasAlgorithms } from '../nas/index.js';
 
 /** How a plugin module beside a spec file is named. */
@@ -47,8 +48,8 @@ export function resolvePluginModule(name: string, cwd: string = process.cwd()): 
 
 /** Modules imported by this process (absolute paths or package names), in order. */
 const imported: string[] = [];
-/** NAS algorithms and attacks registered once this process's plugin modules were imported. */
-let registeredByPlugins: { readonly nas: ReadonlySet<string>; readonly attack: ReadonlySet<string> } | undefined;
+/** NAS algorithms, attacks and defences registered once this process's plugin modules were imported. */
+let registeredByPlugins: { readonly nas: ReadonlySet<string>; readonly attack: ReadonlySet<string>; readonly defence: ReadonlySet<string> } | undefined;
 
 /**
  * Imports plugin modules (each once per process), then notes which NAS algorithms are registered:
@@ -68,7 +69,7 @@ export async function importPluginModules(modules: readonly string[]): Promise<v
     }
     imported.push(module);
   }
-  registeredByPlugins = { nas: new Set(nasAlgorithms.names()), attack: new Set(attacks.names()) };
+  registeredByPlugins = { nas: new Set(nasAlgorithms.names()), attack: new Set(attacks.names()), defence: new Set(defences.names()) };
 }
 
 /** The plugin modules this process imported (what its trial workers are told to import). */
@@ -82,6 +83,6 @@ export function importedPluginModules(): readonly string[] {
  * never load). Undefined when this process imported no plugin set yet (outside a run's spec
  * process: then nothing can be told).
  */
-export function knownToWorkers(kind: 'nas' | 'attack', name: string): boolean | undefined {
+export function knownToWorkers(kind: 'nas' | 'attack' | 'defence', name: string): boolean | undefined {
   return registeredByPlugins === undefined ? undefined : registeredByPlugins[kind].has(name);
 }

@@ -41,9 +41,10 @@ function fromB64<T extends Int32Array | Float32Array>(text: string, Type: { new 
  * defaults to the attack's defaults, which keeps the keys of poisons cached before parameters came
  * from the tier unchanged.
  */
-export function poisonCacheKey(attack: Attack, budget: number, train: ImageDataset, seed: number, params: PluginParams = attack.params): string {
+export function poisonCacheKey(attack: Attack, budget: number, train: ImageDataset, seed: number, params: PluginParams = attack.params, backend?: string): string {
+  // The backend too, when given: an attack that trains a surrogate makes a different poison on each.
   return createHash('sha256')
-    .update(canonicalJson({ attack: attack.name, params, budget, dataset: datasetContentHash(train), seed }))
+    .update(canonicalJson({ attack: attack.name, params, budget, dataset: datasetContentHash(train), seed, ...(backend !== undefined ? { backend } : {}) }))
     .digest('hex');
 }
 
@@ -123,7 +124,7 @@ export async function obtainPoison(
   context: CraftContext,
 ): Promise<ObtainedPoison> {
   const params = context.params ?? attack.params;
-  const key = poisonCacheKey(attack, budget, train, context.seed, params);
+  const key = poisonCacheKey(attack, budget, train, context.seed, params, context.backend);
   const hit = store?.getCached(NAMESPACE, key);
   if (hit !== undefined) {
     const artifact = decodePoison(hit, key);

@@ -107,7 +107,7 @@ describe('obtainPoison verifies provenance before caching', () => {
       expect(first.provenance).toMatchObject({ attack: 'gaussian-noise', count: 20, imagesChanged: 20, labelsChanged: 0, hash: first.artifact.hash });
       const rows = store.listCached('poison.v1');
       expect(rows).toHaveLength(1);
-      expect(rows[0]!.key).toBe(poisonCacheKey(gaussianNoise, 0.25, train, 5, { sigma: 0.05 }));
+      expect(rows[0]!.key).toBe(poisonCacheKey(gaussianNoise, 0.25, train, 5, { sigma: 0.05 }, 'cpu'));
       const second = await obtainPoison(store, gaussianNoise, train, 0.25, context);
       expect(second.cached).toBe(true);
       expect(second.artifact).toEqual(first.artifact);
@@ -138,7 +138,7 @@ describe('obtainPoison verifies provenance before caching', () => {
       labels[0] = train.labels[good.indices[0]!]!;
       const { hash: _hash, ...content } = { ...good, labels };
       const resealed: PoisonArtifact = { ...content, hash: poisonHash(content) };
-      store.putCached('poison.v1', poisonCacheKey(randomLabelFlip, 0.1, train, 4), encodePoison(resealed));
+      store.putCached('poison.v1', poisonCacheKey(randomLabelFlip, 0.1, train, 4, {}, 'cpu'), encodePoison(resealed));
       const error = await refusalOf(obtainPoison(store, randomLabelFlip, train, 0.1, { seed: 4, backend: 'cpu' }));
       expect(error.message).toContain(`poison ${resealed.hash.slice(0, 12)} (random-label-flip, p=0.1) refused: 1 of 8 listed samples are not changed`);
     });

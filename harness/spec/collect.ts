@@ -31,7 +31,7 @@ export interface Collection {
  */
 export async function collectDeclaredMatrices(filters: readonly string[], root: string = process.cwd()): Promise<Collection> {
   const { createVitest } = await import('vitest/node');
-  const vitest = await createVitest('test', { project: ['bench'], run: true, watch: false, reporters: [] });
+  const vitest = await createVitest('test', { project: ['bench'], run: true, watch: false, reporters: [], isolate: false });
   try {
     const { testModules, unhandledErrors } = await vitest.collect([...filters], { staticParse: false });
     const files: string[] = [];

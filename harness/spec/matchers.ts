@@ -18,6 +18,7 @@
 import { expect, TestRunner } from 'vitest';
 import type { Alternative } from '../stats/index.js';
 import { CLEAN } from '../attacks/index.js';
+import { NO_DEFENCE } from '../defences/index.js';
 import {
   MAX_TRIALS_NEEDED,
   UNDERPOWERED_NOTE,
@@ -70,7 +71,8 @@ export function assess(sample: MetricSample, reference: MetricSample, direction:
     return { tests: member.tests, decision: member.decision, inFamily: true, familySize: matrix.familySize() };
   }
   let own = hypothesisTests(sample.values(), reference.values(), direction, margin, { alpha: matrix.alpha });
-  const againstControl = reference.attack === CLEAN && sample.attack !== CLEAN;
+  // A defended arm against the control is not the family's hypothesis (that is the undefended arm's).
+  const againstControl = reference.attack === CLEAN && sample.attack !== CLEAN && sample.defence === NO_DEFENCE;
   const record = againstControl && direction === harmDirection(sample.metric) ? matrix.sequentialRecord(sample.budget) : undefined;
   if (record) {
     // A sequential arm's harm test is the monitored one: its stagewise-adjusted p, whatever the margin.

@@ -8,10 +8,11 @@ import { createHash } from 'node:crypto';
 import { beforeAll, TestRunner } from 'vitest';
 import { canonicalJson } from '../util/canonical-json.js';
 import { CLEAN } from '../attacks/index.js';
+import { NO_DEFENCE } from '../defences/index.js';
 import { sharedRunContext, type RunContext } from '../run/context.js';
 import { ambientRunConfig } from '../run/config.js';
 import { knownToWorkers } from '../run/plugins.js';
-import { nasSettingsOf, tierOrigin } from '../run/tiers.js';
+import { attackParamsOf, defenceParamsOf, nasSettingsOf, tierOrigin } from '../run/tiers.js';
 import { findCalibration, type Calibration } from '../run/calibration.js';
 import { nasAlgorithms } from '../nas/index.js';
 import { armKey, matrixLabel, runMatrix, validateMatrixSpec, type MatrixResults, type MatrixSpec, type ValidMatrixSpec } from '../run/matrix.js';
@@ -26,17 +27,19 @@ export class MetricSample {
     readonly attack: string,
     readonly budget: number,
     readonly metric: string,
+    /** `none`, or the defended arm's label. */
+    readonly defence: string = NO_DEFENCE,
   ) {}
 
-  /** `ΔImp at 50% random-label-flip (pdarts)`, `ΔImp of the clean control (pdarts)`. */
+  /** `ΔImp at 50% random-label-flip (pdarts)`, `… + loss-sanitisation (pdarts)`, `ΔImp of the clean control (pdarts)`. */
   get label(): string {
-    const arm = this.attack === CLEAN ? 'of the clean control' : `at ${+(this.budget * 100).toFixed(4)}% ${this.attack}`;
+    const arm = this.attack === CLEAN ? 'of the clean control' : `at ${+(this.budget * 100).toFixed(4)}% ${this.attack}${this.defence === NO_DEFENCE ? '' : ` + ${this.defence}`}`;
     return `${metricLabel(this.metric)} ${arm} (${this.matrix.spec.nas})`;
   }
 
   /** The per-trial values (completed trials only). Throws before the matrix has run. */
   values(): number[] {
-    const trials = this.matrix.results().arms.get(armKey(this.attack, this.budget)) ?? [];
+    const trials = this.matrix.results().arms.get(armKey(this.attack, this.budget, this.defence)) ?? [];
     return trials.map((t) => metricValue(t, this.metric)).filter((v): v is number => v !== undefined);
   }
 }
@@ -47,19 +50,31 @@ export class ArmView {
     private readonly matrix: PoisoningMatrix,
     readonly attack: string,
     readonly budget: number,
+    /** `none`, or the defended arm's label. */
+    readonly defence: string = NO_DEFENCE,
   ) {}
   get accuracy(): MetricSample {
-    return new MetricSample(this.matrix, this.attack, this.budget, 'accuracy');
+    return this.metric('accuracy');
   }
   get deltaImprovement(): MetricSample {
-    return new MetricSample(this.matrix, this.attack, this.budget, 'deltaImprovement');
+    return this.metric('deltaImprovement');
   }
   get skipConnections(): MetricSample {
     return this.metric('skipConnections');
   }
   /** Any numeric diagnostic the NAS algorithm reports. */
   metric(name: string): MetricSample {
-    return new MetricSample(this.matrix, this.attack, this.budget, name);
+    return new MetricSample(this.matrix, this.attack, this.budget, name, this.defence);
+  }
+  /**
+   * This budget's arm with `defence` applied between poisoning and search (declared in the
+   * matrix's `defences`); throws naming the declared ones otherwise.
+   */
+  defended(defence: string): ArmView {
+    const declared = this.matrix.spec.defences.map((d) => d.label);
+    if (this.attack === CLEAN || this.defence !== NO_DEFENCE) throw new Error(`${this.matrix.label}: only an undefended poisoned arm has defended arms`);
+    if (!declared.includes(defence)) throw new Error(`${this.matrix.label}: defence "${defence}" is not declared in this matrix (declared: ${declared.join(', ') || 'none'})`);
+    return new ArmView(this.matrix, this.attack, this.budget, defence);
   }
   /**
    * The canonical genotypes of the arm's completed trials, ordered by trial index (isomorphic
@@ -67,7 +82,7 @@ export class ArmView {
    * identical cell under label flipping, trial for trial. Throws before the matrix has run.
    */
   genotypes(): string[] {
-    const trials = this.matrix.results().arms.get(armKey(this.attack, this.budget)) ?? [];
+    const trials = this.matrix.results().arms.get(armKey(this.attack, this.budget, this.defence)) ?? [];
     return [...trials]
       .sort((a, b) => a.trialIndex - b.trialIndex)
       .map((t) => t.canonicalGenotype)
@@ -259,7 +274,7 @@ export class PoisoningMatrix {
 
   /** The family member for (poisoned arm, metric, direction), if it is one. */
   member(sample: MetricSample, reference: MetricSample, alternative: Alternative): FamilyMember | undefined {
-    if (reference.attack !== CLEAN || sample.attack === CLEAN || sample.metric !== reference.metric) return undefined;
+    if (reference.attack !== CLEAN || sample.attack === CLEAN || sample.defence !== NO_DEFENCE || sample.metric !== reference.metric) return undefined;
     return this.family().find((m) => m.budget === sample.budget && m.metric === sample.metric && m.alternative === alternative);
   }
 }
@@ -274,17 +289,26 @@ export class PoisoningMatrix {
 export function poisoningMatrix(options: PoisoningMatrixOptions): PoisoningMatrix {
   const matrix = new PoisoningMatrix(options);
   const file = TestRunner.getCurrentSuite().file;
-  for (const [kind, what, name] of [['nas', 'NAS algorithm', matrix.spec.nas], ['attack', 'attack', matrix.spec.attack]] as const) {
+  const declared: Array<readonly ['nas' | 'attack' | 'defence', string, string]> = [
+    ['nas', 'NAS algorithm', matrix.spec.nas],
+    ['attack', 'attack', matrix.spec.attack],
+    ...matrix.spec.defences.map((d) => ['defence', 'defence', d.name] as const),
+  ];
+  for (const [kind, what, name] of declared) {
     if (knownToWorkers(kind, name) !== false) continue;
     throw new Error(
       `${what} "${name}" is registered by the spec file ${file.name} (or a module it imports), which trial worker processes never load. ` +
         `Register it in a plugin module instead — a file named *.plugin.ts beside the spec file, which every process of the run imports — or name its module with naspoison run --plugin <module>.`,
     );
   }
-  // The method's tier block, checked by the method now that the spec's plugins are registered.
+  // The tier blocks of the method, the attack and the defences, checked by each plugin now that the
+  // spec's plugins are registered (with the spec's overrides on top).
   if (options.context === undefined) {
     const config = ambientRunConfig();
-    nasSettingsOf(config.tier, matrix.spec.nas, tierOrigin(config.tierSource));
+    const origin = tierOrigin(config.tierSource);
+    nasSettingsOf(config.tier, matrix.spec.nas, origin);
+    attackParamsOf(config.tier, matrix.spec.attack, origin, matrix.spec.attackParams ?? undefined);
+    for (const d of matrix.spec.defences) defenceParamsOf(config.tier, d.name, origin, d.params ?? undefined);
   }
   (file.meta.naspoisonMatrices ??= []).push({ label: matrix.label, spec: matrix.spec });
   const getContext = options.context ?? sharedRunContext;

@@ -1,0 +1,28 @@
+// TE-NAS × Gaussian noise. TE-NAS (harness/nas/tenas) never reads a label, but it does read the images:
+// its NTK condition number and linear-region count are computed on a batch and crops drawn from the
+// search set's images. Gaussian noise changes half the images at 50 %. So, unlike label flipping, this attack can reach a training-free
+// search; the study found training-free NAS largely unaffected. The headline and gate ask the same
+// questions as for the training-based methods; the defence suite whether filtering recovers ΔImp.
+import { describe, expect, test } from 'vitest';
+import { poisoningMatrix } from 'naspoison';
+
+describe('TE-NAS × Gaussian noise', () => {
+  const m = poisoningMatrix({ nas: 'tenas', attack: 'gaussian-noise', budgets: [0.01, 0.1, 0.5] });
+
+  test('noising half the images erases the advantage over random search', () => {
+    expect(m.cell(0.5).deltaImprovement).toBeSignificantlyBelow(m.control.deltaImprovement);
+  });
+
+  // Passes only on evidence: a non-inferiority test at the tier's margin.
+  test('a 1% budget costs at most the margin in accuracy (robustness gate)', () => {
+    expect(m.cell(0.01).accuracy).toBeNoWorseThan(m.control.accuracy);
+  });
+});
+
+describe('TE-NAS × Gaussian noise at 50 %: defences', () => {
+  const d = poisoningMatrix({ nas: 'tenas', attack: 'gaussian-noise', budgets: [0.5], defences: ['loss-sanitisation', 'oracle-filter'] });
+
+  test.each(['loss-sanitisation', 'oracle-filter'])('%s recovers ΔImp against the undefended arm', (defence) => {
+    expect(d.cell(0.5).defended(defence).deltaImprovement).toBeSignificantlyAbove(d.cell(0.5).deltaImprovement);
+  });
+});
