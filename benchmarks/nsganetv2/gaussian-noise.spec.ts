@@ -1,9 +1,9 @@
 // NSGANetV2 × Gaussian noise. NSGANetV2 (training-based) trains a weight-sharing supernet on the poisoned set and fine-tunes and validates each candidate on it.
 // Chosen images get N(0, σ²) noise per pixel, clipped to [0, 1]; labels are kept (σ is the tier's `attacks["gaussian-noise"].sigma`, not published by the study).
-// The headline asks whether poisoning the search erases NSGANetV2's advantage over random sampling
-// (ΔImp); the gate whether a 1 % budget leaves accuracy within the tier's margin; the defence suite
-// whether loss-based sanitisation (and, as the upper bound, the oracle filter that drops exactly the
-// poison) recovers the ΔImp lost at 50 %. Found cells are always retrained on clean data.
+// The headline asks whether poisoning the search erases the method's advantage over random
+// sampling (ΔImp); the gate whether a 1 % budget leaves accuracy within the tier's margin. Found
+// cells are always retrained on clean data. The defence suite of this pair (sanitisation and the
+// oracle filter at 50 %) is benchmarks/defences/nsganetv2/gaussian-noise.spec.ts.
 import { describe, expect, test } from 'vitest';
 import { poisoningMatrix } from 'naspoison';
 
@@ -18,14 +18,5 @@ describe('NSGANetV2 × Gaussian noise', () => {
   // Trials that cannot decide it leave it "underpowered at this tier", never passed.
   test('a 1% budget costs at most the margin in accuracy (robustness gate)', () => {
     expect(m.cell(0.01).accuracy).toBeNoWorseThan(m.control.accuracy);
-  });
-});
-
-describe('NSGANetV2 × Gaussian noise at 50 %: defences', () => {
-  // The undefended 50 % arm and the control are the same trials as above (shared through the store).
-  const d = poisoningMatrix({ nas: 'nsganetv2', attack: 'gaussian-noise', budgets: [0.5], defences: ['loss-sanitisation', 'oracle-filter'] });
-
-  test.each(['loss-sanitisation', 'oracle-filter'])('%s recovers ΔImp against the undefended arm', (defence) => {
-    expect(d.cell(0.5).defended(defence).deltaImprovement).toBeSignificantlyAbove(d.cell(0.5).deltaImprovement);
   });
 });
