@@ -3,8 +3,10 @@
  * victim trained six epochs, 8 Adam iterations over chunks of 4, 4 and 2 points): the cosine between
  * the clean and the poison gradient falls, and so does the objective; exactly round(p·n) ascending
  * indices; images inside the L∞ ball and [0, 1], labels untouched (no `labels`); the GradPC shift
- * within the radius (ε = 1 scaled to the victim's size); the artifact applies; the same seed gives the same poison (every byte and every
- * diagnostic but the crafting time) and leaves no tensor behind.
+ * within the radius (ε = 1 scaled to the victim's size); the artifact applies; the same seed gives
+ * the same poison (the same hash, every byte and every diagnostic but the crafting time) and leaves
+ * no tensor behind. With a wide ball (0.5) and half the set poisoned, the cosine turns negative: the
+ * attack drives it towards −1 as far as the ball allows.
  */
 import * as tf from '@tensorflow/tfjs';
 import { describe, expect, it } from 'vitest';
@@ -74,6 +76,7 @@ describe('gradient canceling: crafting', () => {
     const tensors = tf.memory().numTensors;
     const second = await craft(7);
     expect(tf.memory().numTensors).toBe(tensors);
+    expect(second.hash).toBe(first.hash);
     expect(second.indices).toEqual(first.indices);
     expect(second.images).toEqual(first.images);
     const { craftMs: _a, ...firstRest } = first.diagnostics!;
@@ -82,5 +85,17 @@ describe('gradient canceling: crafting', () => {
 
     const other = await craft(8);
     expect(other.indices).not.toEqual(first.indices);
+  });
+
+  it('with a wide ball and half the set poisoned, the poison gradient turns against the clean one (cos < −0.5)', async () => {
+    await initBackend('wasm');
+    const wide = gradientCanceling.settings!({ ...params, linfRadius: 0.5, iterations: 20, chunkSize: 10 });
+    const artifact = await gradientCanceling.craft(train, 0.5, { seed: 7, backend: 'wasm', params: wide });
+    const d = artifact.diagnostics!;
+    // Measured: cos 0.958 → −0.672, objective 76.3 → 16.0 (at 16/255 the same run ends at cos 0.854).
+    expect(d.cosineBefore as number).toBeGreaterThan(0.5);
+    expect(d.cosineAfter as number).toBeLessThan(-0.5);
+    expect(d.objectiveAfter as number).toBeLessThan((d.objectiveBefore as number) / 2);
+    expect(d.maxLinf as number).toBeLessThanOrEqual(0.5);
   });
 });

@@ -23,6 +23,8 @@ export interface GradPcOptions {
   batchSize: number;
   /** Seed of the epoch's sample order. */
   seed: number;
+  /** The parameters θ that ascend (default: the network's trainable weights). */
+  parameters?: readonly tf.Variable[];
 }
 
 /** What the ascent did. */
@@ -34,11 +36,11 @@ export interface GradPcResult {
 }
 
 /**
- * Moves `network`'s trainable weights from θ₀ (their current values) to the GradPC target θ_t, in
- * place, over one epoch of `data` in an order drawn from `options.seed`.
+ * Moves `network`'s trainable weights (or `options.parameters`) from θ₀ (their current values) to
+ * the GradPC target θ_t, in place, over one epoch of `data` in an order drawn from `options.seed`.
  */
 export async function gradPcAscent(network: GcNetwork, data: ImageDataset, options: GradPcOptions): Promise<GradPcResult> {
-  const weights = network.params.weights;
+  const weights = options.parameters ?? network.params.weights;
   const origin = weights.map((w) => tf.keep(tf.clone(w)));
   const order = new Rng(options.seed).permutation(data.n);
   const ranges = batchRanges(data.n, options.batchSize, 1);

@@ -6,7 +6,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { isSettingsError } from '../../plugins/settings.js';
-import { GC_DEFAULTS, GC_PUBLISHED, gcDeviations, gcSettings, gradientCanceling, RESNET18_PARAMETERS } from './index.js';
+import { GC_DEFAULTS, GC_PUBLISHED, GC_SMOKE_SETTINGS, gcDeviations, gcSettings, gradientCanceling, RESNET18_PARAMETERS } from './index.js';
 
 /** The SettingsError paths of a refused block. */
 function refusal(block: unknown): string[] {
@@ -70,6 +70,12 @@ describe('gradient-canceling settings', () => {
     [{ victim: { depth: 3 } }, '/victim/depth'],
   ])('refuses %j, naming %s', (block, path) => {
     expect(refusal(block)).toContain(path);
+  });
+
+  it('the smoke block is valid and departs only in its iterations', () => {
+    const smoke = gcSettings(GC_SMOKE_SETTINGS);
+    expect(smoke).toEqual({ ...GC_DEFAULTS, iterations: 6 });
+    expect(gcDeviations(smoke).slice(4)).toEqual(['6 Adam iterations instead of 100']);
   });
 
   it('names every bad field of one block', () => {

@@ -111,6 +111,17 @@ export const GC_DEFAULTS: Readonly<GcParams> = Object.freeze({
   victim: Object.freeze({ genotype: RESNET_CELL, channels: 8, cellsPerStage: 1, recipe: GC_DEFAULT_VICTIM_RECIPE }),
 });
 
+/**
+ * The smoke tier's block (for harness/run/tiers/smoke.json's `attacks`): 6 Adam iterations instead
+ * of the published 100, everything else as {@link GC_DEFAULTS}. Measured with smoke-timing.ts at the
+ * smoke tier (2000 Fashion-MNIST images at 16×16, wasm, 2 shared cores, victim cached; its training
+ * adds ~17–20 s once per seed): p = 0.01 in ~6 s (cos(ḡ_c, g_p) 0.94 → −0.04), p = 0.1 in 19 s
+ * (0.99 → −0.53), p = 0.5 in 63 s (1.00 → −0.52). One iteration over 1000 points costs ~8–10 s
+ * (a first- and a second-order pass); the cosine levels off near −0.5 after 5–6 iterations
+ * (8 iterations: −0.56 in 90 s).
+ */
+export const GC_SMOKE_SETTINGS: Readonly<GcTierSettings> = Object.freeze({ iterations: 6 });
+
 /** The compiled schema of an `attacks["gradient-canceling"]` block. */
 export const GC_SCHEMA = settingsSchema<GcTierSettings>(GC_NAME, new URL('./settings.schema.json', import.meta.url));
 
@@ -191,12 +202,12 @@ export function gcDeviations(params: GcParams): string[] {
     'gradients (GradPC ascent, ḡ_c, g_p) are taken with batch norm in evaluation mode (the victim\'s running statistics), so each sample\'s gradient is independent of its batch and g_p is a per-sample sum',
     'the poison replaces round(p·n) clean samples (chosen uniformly by the seed, labels kept) rather than being added to the clean set: the objective weighs ḡ_c over the remaining clean samples by 1 − p and g_p by p, p = k/n',
   ];
-  if (params.iterations !== p.iterations) out.push(`${params.iterations} Adam iteration${params.iterations === 1 ? '' : 's'} instead of ${p.iterations}`);
-  if (params.learningRate !== p.learningRate) out.push(`Adam learning rate ${params.learningRate} instead of ${p.learningRate}`);
-  if (params.linfRadius !== p.linfRadius) out.push(`L∞ radius ${params.linfRadius} instead of 16/255`);
   if (params.epsilonReference !== p.epsilonReference) {
     out.push(`GradPC radius scaled to the victim's size: ε·√(P/${params.epsilonReference}) for a victim of P parameters (the same RMS shift per weight as ε over ${params.epsilonReference === RESNET18_PARAMETERS ? "ResNet-18's " : ''}${params.epsilonReference} parameters), not ε itself`);
   }
+  if (params.iterations !== p.iterations) out.push(`${params.iterations} Adam iteration${params.iterations === 1 ? '' : 's'} instead of ${p.iterations}`);
+  if (params.learningRate !== p.learningRate) out.push(`Adam learning rate ${params.learningRate} instead of ${p.learningRate}`);
+  if (params.linfRadius !== p.linfRadius) out.push(`L∞ radius ${params.linfRadius} instead of 16/255`);
   if (params.epsilon !== p.epsilon) out.push(`GradPC radius ε = ${params.epsilon} instead of ${p.epsilon} (the study uses 0.5 for the training-free methods)`);
   if (params.ascentStepSize !== p.ascentStepSize) out.push(`GradPC step size η = ${params.ascentStepSize} instead of plim's ${p.ascentStepSize}`);
   if (params.ascentBatchSize !== p.ascentBatchSize) out.push(`GradPC mini-batches of ${params.ascentBatchSize} instead of plim's ${p.ascentBatchSize}`);

@@ -6,7 +6,7 @@
  * see victimCached) and the diagnostics.
  *
  *   npx tsx harness/attacks/gradient-canceling/smoke-timing.ts [--backend wasm] [--budgets 0.01,0.1,0.5]
- *       [--iterations 100] [--chunk 250] [--clean null|<count>] [--epsilon 1] [--seed 1]
+ *       [--iterations 6 (the smoke block's)] [--chunk 250] [--clean null|<count>] [--epsilon 1] [--seed 1]
  */
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
@@ -14,13 +14,13 @@ import { initBackend, parseBackendChoice } from '../../engine/backend.js';
 import { loadTierData } from '../../run/tier-data.js';
 import type { TierData } from '../../run/tier-types.js';
 import type { ModelCache } from '../../train/model-cache.js';
-import { gcDeviations, gcSettings, gradientCanceling } from './index.js';
+import { GC_SMOKE_SETTINGS, gcDeviations, gcSettings, gradientCanceling } from './index.js';
 
 const { values } = parseArgs({
   options: {
     backend: { type: 'string', default: 'wasm' },
     budgets: { type: 'string', default: '0.01,0.1,0.5' },
-    iterations: { type: 'string', default: '100' },
+    iterations: { type: 'string', default: String(GC_SMOKE_SETTINGS.iterations) },
     chunk: { type: 'string', default: '250' },
     clean: { type: 'string', default: 'null' },
     epsilon: { type: 'string', default: '1' },
