@@ -7,6 +7,7 @@
  *
  *   npx tsx harness/attacks/gradient-canceling/smoke-timing.ts [--backend wasm] [--budgets 0.01,0.1,0.5]
  *       [--iterations 6 (the smoke block's)] [--chunk 250] [--clean null|<count>] [--epsilon 1] [--seed 1]
+ *       [--attack gradient-canceling|gradient-canceling-nas]
  */
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
@@ -14,7 +15,7 @@ import { initBackend, parseBackendChoice } from '../../engine/backend.js';
 import { loadTierData } from '../../run/tier-data.js';
 import type { TierData } from '../../run/tier-types.js';
 import type { ModelCache } from '../../train/model-cache.js';
-import { GC_SMOKE_SETTINGS, gcDeviations, gcSettings, gradientCanceling } from './index.js';
+import { GC_SMOKE_SETTINGS, gcDeviations, gcNasDeviations, gcNasSettings, gcSettings, gradientCanceling, gradientCancelingNas } from './index.js';
 
 const { values } = parseArgs({
   options: {
@@ -25,6 +26,7 @@ const { values } = parseArgs({
     clean: { type: 'string', default: 'null' },
     epsilon: { type: 'string', default: '1' },
     seed: { type: 'string', default: '1' },
+    attack: { type: 'string', default: 'gradient-canceling' },
   },
 });
 
@@ -33,17 +35,21 @@ const tier = JSON.parse(readFileSync(new URL('../../run/tiers/smoke.json', impor
 const { train } = loadTierData(tier.data);
 const store = new Map<string, string>();
 const models: ModelCache = { get: (key) => store.get(key), put: (key, value) => void store.set(key, value) };
-const params = gcSettings({
+const nas = values.attack === 'gradient-canceling-nas';
+const block = {
   iterations: Number(values.iterations),
   chunkSize: Number(values.chunk),
   cleanGradientSamples: values.clean === 'null' ? null : Number(values.clean),
   epsilon: Number(values.epsilon),
-});
+};
+const params = nas ? gcNasSettings(block) : gcSettings(block);
+const attack = nas ? gradientCancelingNas : gradientCanceling;
+const deviations = nas ? gcNasDeviations(gcNasSettings(block)) : gcDeviations(gcSettings(block));
 console.log(`${train.name}: ${train.n} images ${train.height}×${train.width}×${train.channels}, backend ${backend.name}`);
-console.log(`deviations from the published setting:\n  - ${gcDeviations(params).join('\n  - ')}`);
+console.log(`${attack.name}; deviations from the published setting:\n  - ${deviations.join('\n  - ')}`);
 for (const budget of values.budgets.split(',').map(Number)) {
   const started = performance.now();
-  const artifact = await gradientCanceling.craft(train, budget, { seed: Number(values.seed), backend: backend.name, params, models, log: (m) => console.log(`  [${((performance.now() - started) / 1000).toFixed(1)} s] ${m}`) });
+  const artifact = await attack.craft(train, budget, { seed: Number(values.seed), backend: backend.name, params, models, log: (m) => console.log(`  [${((performance.now() - started) / 1000).toFixed(1)} s] ${m}`) });
   const seconds = (performance.now() - started) / 1000;
   console.log(`p = ${budget}: ${artifact.indices.length} poisoned, ${seconds.toFixed(1)} s in all; ${JSON.stringify(artifact.diagnostics)}`);
 }
