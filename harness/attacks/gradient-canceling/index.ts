@@ -23,7 +23,7 @@ import { cancelGradient, chooseSamples } from './canceling.js';
 import { GC_DEFAULTS, GC_NAME, gcSettings, type GcParams } from './settings.js';
 
 export { gcDeviations, gcSettings, GC_DEFAULTS, GC_PUBLISHED, GC_SCHEMA, GC_SMOKE_SETTINGS, RESNET18_PARAMETERS, type GcParams, type GcTierSettings } from './settings.js';
-export { gradientCancelingNas, gcNasDeviations, gcNasSettings, warmSupernet, GC_NAS_DEFAULTS, GC_NAS_NAME, GC_NAS_SCHEMA, type GcNasParams, type GcNasSupernet, type GcNasTierSettings } from './nas.js';
+export { gradientCancelingNas, gcNasDeviations, gcNasSettings, warmSupernet, GC_NAS_DEFAULTS, GC_NAS_SMOKE_SETTINGS, GC_NAS_NAME, GC_NAS_SCHEMA, type GcNasParams, type GcNasSupernet, type GcNasTierSettings } from './nas.js';
 export { gradPcAscent, meanLoss, type GradPcOptions, type GradPcResult } from './gradpc.js';
 export { cancelGradient, chooseSamples, meanGradient, PERTURBATION_ADAM, type CancelingOptions, type CancelingResult } from './canceling.js';
 export { cancelingGradients, cancelingState, chunkInputGradient, summedGradient, summedLoss, type CancelingState, type GcNetwork, type PoisonChunk } from './objective.js';

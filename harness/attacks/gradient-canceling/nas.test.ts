@@ -17,7 +17,7 @@ import { randomLabels } from '../../proxies/test-networks.js';
 import { buildSupernet } from '../../space/supernet.js';
 import type { ModelCache } from '../../train/model-cache.js';
 import { cancelingGradients, cancelingState, disposeState, summedGradient, type PoisonChunk } from './objective.js';
-import { GC_NAS_DEFAULTS, gcNasDeviations, gcNasSettings, gradientCancelingNas } from './nas.js';
+import { GC_NAS_DEFAULTS, GC_NAS_SMOKE_SETTINGS, gcNasDeviations, gcNasSettings, gradientCancelingNas } from './nas.js';
 
 const RADIUS = 16 / 255;
 
@@ -151,5 +151,6 @@ describe('gradient canceling on architecture parameters', () => {
     expect(refused({ supernet: { channels: 0 } })).toContain('/supernet/channels');
     expect(refused({ supernet: { recipe: { learningRate: 0.01, minLearningRate: 0.1 } } })).toContain('/supernet/recipe/minLearningRate');
     expect(gcNasDeviations(gcNasSettings({ iterations: 3 }))).toContain('3 Adam iterations instead of 100');
+    expect(gcNasSettings(GC_NAS_SMOKE_SETTINGS)).toEqual({ ...GC_NAS_DEFAULTS, iterations: 2 });
   });
 });

@@ -102,6 +102,16 @@ export const GC_NAS_DEFAULTS: Readonly<GcNasParams> = Object.freeze({
   supernet: Object.freeze({ channels: 8, cellsPerStage: 1, recipe: GC_NAS_DEFAULT_RECIPE }),
 });
 
+/**
+ * The smoke tier's block (for harness/run/tiers/smoke.json's `attacks`): 2 Adam iterations instead
+ * of 100. Measured with `smoke-timing.ts --attack gradient-canceling-nas` (2000 Fashion-MNIST images
+ * at 16×16, wasm, 2 shared cores): the warm-up takes ~30 s once per seed, the GradPC ascent on α
+ * ~17 s per poison, one iteration over 1000 points ~22 s (second order through every op of the
+ * supernet); p = 0.5 crafts in 75 s with the supernet cached (cos(ḡ_c, g_p) 0.999 → 0.954,
+ * objective 0.80 → 0.45), p = 0.01 in ~14 s (0.98 → 0.89).
+ */
+export const GC_NAS_SMOKE_SETTINGS: Readonly<GcNasTierSettings> = Object.freeze({ iterations: 2 });
+
 /** The GC schema's fields, without its victim (a supernet instead) and its ε scaling. */
 function nasSchema(): Record<string, unknown> {
   const base = JSON.parse(readFileSync(new URL('./settings.schema.json', import.meta.url), 'utf8')) as { properties: Record<string, { properties?: Record<string, unknown> }> } & Record<string, unknown>;
