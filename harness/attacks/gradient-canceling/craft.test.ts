@@ -14,6 +14,7 @@ import { syntheticDataset } from '../../data/synthetic.js';
 import { initBackend } from '../../engine/backend.js';
 import { RESNET_CELL } from '../../train/surrogate.js';
 import { applyPoison, poisonCount } from '../poison.js';
+import { verifyPoison } from '../provenance.js';
 import type { PoisonArtifact } from '../types.js';
 import { gradientCanceling } from './index.js';
 
@@ -70,6 +71,8 @@ describe('gradient canceling: crafting', () => {
     expect(d.cleanGradientSamples).toBe(20);
     expect(d.victimCached).toBe(false);
 
+    // The provenance verifier accepts it (kind, L∞ ball, range, labels kept).
+    expect(() => verifyPoison(first, train, gradientCanceling, params)).not.toThrow();
     const poisoned = applyPoison(train, first);
     expect(poisoned.labels).toEqual(train.labels);
 

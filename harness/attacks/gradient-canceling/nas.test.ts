@@ -17,6 +17,7 @@ import { randomLabels } from '../../proxies/test-networks.js';
 import { buildSupernet } from '../../space/supernet.js';
 import type { ModelCache } from '../../train/model-cache.js';
 import { cancelingGradients, cancelingState, disposeState, summedGradient, type PoisonChunk } from './objective.js';
+import { verifyPoison } from '../provenance.js';
 import { GC_NAS_DEFAULTS, GC_NAS_SMOKE_SETTINGS, gcNasDeviations, gcNasSettings, gradientCancelingNas } from './nas.js';
 
 const RADIUS = 16 / 255;
@@ -124,6 +125,7 @@ describe('gradient canceling on architecture parameters', () => {
         expect(Math.abs(v - train.images[index * 64 + q]!)).toBeLessThanOrEqual(RADIUS);
       }
     });
+    expect(() => verifyPoison(first, train, gradientCancelingNas, params)).not.toThrow();
     const tensors = tf.memory().numTensors;
     const second = await craft();
     expect(tf.memory().numTensors).toBe(tensors);
