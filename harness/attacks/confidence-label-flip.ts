@@ -200,6 +200,11 @@ export function clfFromOutputs(train: ImageDataset, outputs: SampleOutputs, budg
 export const confidenceLabelFlip: Attack = {
   name: NAME,
   description: 'confidence-based label flipping: the round(p·n) samples a clean-trained surrogate is most confident about get its most likely wrong class',
+  // The rule is this harness's (the study publishes none); the surrogate is the tier's.
+  deviations: (params: PluginParams): string[] => {
+    const { surrogate } = clfSettings(params);
+    return [CLF_RULE, `surrogate at this tier: ${surrogate.genotype} (C = ${surrogate.channels}, N = ${surrogate.cellsPerStage}, ${surrogate.recipe.epochs} epochs of ${surrogate.recipe.name}); the study used a ResNet-18`];
+  },
   kind: 'label',
   params: CLF_DEFAULTS,
   settings: (block: unknown): PluginParams => clfSettings(block),

@@ -48,6 +48,9 @@ export const gaussianNoise: Attack = {
   settings: (block: unknown): PluginParams => gaussianNoiseSettings(block),
   // Unbounded: the provenance verifier only checks that images stay in [0, 1].
   perturbationBound: () => null,
+  deviations: (params: PluginParams): string[] => [
+    `σ = ${gaussianNoiseSettings(params).sigma} per pixel on images in [0, 1] (the study does not publish σ), noise clipped to the range`,
+  ],
   craft(train: ImageDataset, budget: number, context) {
     checkBudget(budget, 'gaussian-noise');
     // Checked again here: a spec's override or a hand-made context reaches craft without the tier loader.

@@ -83,6 +83,11 @@ export interface Attack extends Plugin {
    * provenance verifier (null: no ball, e.g. Gaussian noise, whose images are only kept in range).
    */
   perturbationBound?(params: PluginParams): PerturbationBound | null;
+  /**
+   * How these parameters depart from the published attack, and any rule the study left open (one
+   * line each), for the report's Method section.
+   */
+  deviations?(params: PluginParams): string[];
   /** Crafts a poison of `budget` against the clean training set. */
   craft(train: ImageDataset, budget: number, context: CraftContext): PoisonArtifact | Promise<PoisonArtifact>;
 }

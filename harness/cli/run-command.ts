@@ -81,6 +81,9 @@ async function refuseBadDeclarations(filters: readonly string[]): Promise<void> 
 }
 
 export async function runCommand(argv: string[]): Promise<number> {
+  // NO_COLOR wins over FORCE_COLOR here anyway (terminal.ts); with both set, Node warns in every
+  // process that asks for colours — vitest's among them — before the run's own first line.
+  if (process.env.NO_COLOR !== undefined && process.env.NO_COLOR !== '') delete process.env.FORCE_COLOR;
   const { values, positionals } = parseArgs({
     args: argv,
     options: {

@@ -203,6 +203,14 @@ export const lossSanitisation: Defence = {
   description: 'loss-based sanitisation: removes the fraction f of highest-loss samples under a model trained on the suspect set',
   params: SANITISATION_DEFAULTS,
   settings: lossSanitisationSettings,
+  // The study's code only has a "retain these indices" hook: the rule is this harness's.
+  deviations: (params) => {
+    const { fraction, perClass, model } = lossSanitisationSettings(params);
+    return [
+      `rule of this harness (the study publishes none): a model trained on the suspect set ranks every sample by its loss against its own (possibly poisoned) label; the round(f·n) highest-loss samples are removed${perClass ? ', per label class in proportion to its size' : ''}, f = ${fraction}`,
+      `model: ${model.genotype} (C = ${model.channels}, N = ${model.cellsPerStage}, ${model.recipe.epochs} epochs of ${model.recipe.name})`,
+    ];
+  },
   async filter(suspect, context): Promise<FilterOutcome> {
     // The effective parameters pass again (idempotent): a spec's override may not have been checked.
     const settings = lossSanitisationSettings(context.params);

@@ -43,5 +43,7 @@ export interface Defence extends Plugin {
   settings?(block: unknown): PluginParams;
   /** True when the defence reads the poison itself: an upper bound on what any filter can do. */
   readonly oracle?: boolean;
+  /** What the report's Method section says of the rule these parameters define (one line each). */
+  deviations?(params: PluginParams): string[];
   filter(suspect: ImageDataset, context: FilterContext): FilterOutcome | Promise<FilterOutcome>;
 }

@@ -55,7 +55,11 @@ export function buildSupernet(config: SupernetConfig, rng: Rng): Supernet {
     if (ops.length === 1) return undefined;
     const init = config.initialAlphas?.[e] ?? ops.map(() => 1e-3 * alphaRng.normal());
     if (init.length !== ops.length) throw new Error(`supernet: initialAlphas[${e}] has ${init.length} values for ${ops.length} ops`);
-    return tf.variable(tf.tensor1d([...init]), true, `alpha_${e}_${rng.seed}_${alphaCounter++}`) as tf.Variable;
+    // The variable keeps its own copy of the data; the initial tensor would otherwise leak.
+    const initial = tf.tensor1d([...init]);
+    const alpha = tf.variable(initial, true, `alpha_${e}_${rng.seed}_${alphaCounter++}`) as tf.Variable;
+    initial.dispose();
+    return alpha;
   });
   let dropoutCall = 0;
   const state = { skipDropout: 0 };

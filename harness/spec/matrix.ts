@@ -7,8 +7,8 @@
 import { createHash } from 'node:crypto';
 import { beforeAll, TestRunner } from 'vitest';
 import { canonicalJson } from '../util/canonical-json.js';
-import { CLEAN } from '../attacks/index.js';
-import { NO_DEFENCE } from '../defences/index.js';
+import { CLEAN, attacks } from '../attacks/index.js';
+import { NO_DEFENCE, defences } from '../defences/index.js';
 import { sharedRunContext, type RunContext } from '../run/context.js';
 import { ambientRunConfig } from '../run/config.js';
 import { knownToWorkers } from '../run/plugins.js';
@@ -320,12 +320,23 @@ export function poisoningMatrix(options: PoisoningMatrixOptions): PoisoningMatri
   return matrix;
 }
 
-/** What the report's method section says of a NAS method: its deviations from the published settings at this tier. */
-function methodOf(context: RunContext, name: string): { nas: string; description: string; deviations: string[] } {
-  const nas = nasAlgorithms.get(name);
-  const settings = nasSettingsOf(context.tier, name, tierOrigin(context.config.tierSource));
+/**
+ * What the report's method section says of a matrix: the NAS method's deviations from its published
+ * settings at this tier, then the attack's and each defence's (their rules where the study left one
+ * open, and their departures), each line prefixed with the plugin's name.
+ */
+function methodOf(context: RunContext, spec: ValidMatrixSpec): { nas: string; description: string; deviations: string[] } {
+  const origin = tierOrigin(context.config.tierSource);
+  const nas = nasAlgorithms.get(spec.nas);
+  const settings = nasSettingsOf(context.tier, spec.nas, origin);
   const deviations = nas.deviations ? nas.deviations(settings) : ['not applicable: no published settings to compare with (a method of this harness)'];
-  return { nas: name, description: nas.description, deviations };
+  const attack = attacks.get(spec.attack);
+  const attackLines = attack.deviations?.(attackParamsOf(context.tier, spec.attack, origin, spec.attackParams ?? undefined)) ?? [];
+  const defenceLines = spec.defences.flatMap((d) => {
+    const defence = defences.get(d.name);
+    return (defence.deviations?.(defenceParamsOf(context.tier, d.name, origin, d.params ?? undefined)) ?? []).map((line) => `${d.label}: ${line}`);
+  });
+  return { nas: spec.nas, description: nas.description, deviations: [...deviations, ...attackLines.map((line) => `${spec.attack}: ${line}`), ...defenceLines] };
 }
 
 /** The calibration as the report shows it. */
@@ -372,7 +383,7 @@ function recordMatrix(context: RunContext, matrix: PoisoningMatrix, results: Mat
     margins: matrix.margins(),
     ...(results.sequential ? { sequential: results.sequential } : {}),
     ...(matrix.calibrationSd !== undefined ? { planningSd: { accuracy: matrix.calibrationSd, deltaImprovement: matrix.calibrationSd } } : {}),
-    method: methodOf(context, matrix.spec.nas),
+    method: methodOf(context, matrix.spec),
     calibration: matrix.calibration ? calibrationSummary(matrix.calibration) : null,
     recordedAt: new Date().toISOString(),
   };

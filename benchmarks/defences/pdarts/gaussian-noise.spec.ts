@@ -1,9 +1,9 @@
-// Defences × P-DARTS × Gaussian noise at 50 %: the suspect training set is filtered between poisoning and
-// search — by loss-based sanitisation (a model trained on the suspect set; the highest-loss fraction
-// f of the tier is dropped) and by the oracle filter (drops exactly the poison: the upper bound any
-// filter can reach). The undefended 50 % arm and the clean control are the trials of
-// benchmarks/pdarts/gaussian-noise.spec.ts (shared through the store); the report gives each defence's
-// precision and recall at finding the poison and the ΔImp it recovers.
+// Defences × P-DARTS × Gaussian noise at 50 %: the suspect training set is filtered between
+// poisoning and search — by loss-based sanitisation (a model trained on the suspect set; the
+// highest-loss fraction f of the tier is dropped) and by the oracle filter (drops exactly the
+// poison: the upper bound any filter can reach). The undefended 50 % arm and the clean control are
+// the trials of benchmarks/pdarts/gaussian-noise.spec.ts (shared through the store); the report
+// gives each defence's precision and recall at finding the poison and the ΔImp it recovers.
 import { describe, expect, test } from 'vitest';
 import { poisoningMatrix } from 'naspoison';
 

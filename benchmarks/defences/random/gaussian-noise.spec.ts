@@ -1,9 +1,9 @@
-// Defences × Random search × Gaussian noise at 50 %: the suspect training set is filtered between poisoning and
-// search — by loss-based sanitisation (a model trained on the suspect set; the highest-loss fraction
-// f of the tier is dropped) and by the oracle filter (drops exactly the poison: the upper bound any
-// filter can reach). The undefended 50 % arm and the clean control are the trials of
-// benchmarks/random/gaussian-noise.spec.ts (shared through the store); the report gives each defence's
-// precision and recall at finding the poison and the ΔImp it recovers.
+// Defences × Random search × Gaussian noise at 50 %: the suspect training set is filtered between
+// poisoning and search — by loss-based sanitisation (a model trained on the suspect set; the
+// highest-loss fraction f of the tier is dropped) and by the oracle filter (drops exactly the
+// poison: the upper bound any filter can reach). The undefended 50 % arm and the clean control are
+// the trials of benchmarks/random/gaussian-noise.spec.ts (shared through the store); the report
+// gives each defence's precision and recall at finding the poison and the ΔImp it recovers.
 //
 // Random search never reads the data, so the filtering step cannot reach its cell either: trial i of
 // every arm draws the same cell and retrains it on clean data. A difference would mean filtered data

@@ -1,9 +1,9 @@
-// Defences × TE-NAS × random label flipping at 50 %: the suspect training set is filtered between poisoning and
-// search — by loss-based sanitisation (a model trained on the suspect set; the highest-loss fraction
-// f of the tier is dropped) and by the oracle filter (drops exactly the poison: the upper bound any
-// filter can reach). The undefended 50 % arm and the clean control are the trials of
-// benchmarks/tenas/random-label-flip.spec.ts (shared through the store); the report gives each defence's
-// precision and recall at finding the poison and the ΔImp it recovers.
+// Defences × TE-NAS × random label flipping at 50 %: the suspect training set is filtered between
+// poisoning and search — by loss-based sanitisation (a model trained on the suspect set; the
+// highest-loss fraction f of the tier is dropped) and by the oracle filter (drops exactly the
+// poison: the upper bound any filter can reach). The undefended 50 % arm and the clean control are
+// the trials of benchmarks/tenas/random-label-flip.spec.ts (shared through the store); the report
+// gives each defence's precision and recall at finding the poison and the ΔImp it recovers.
 //
 // Labels never enter TE-NAS, so label poison cannot harm it and there is nothing to recover. But a
 // defence removes samples, so TE-NAS's NTK batch and region crops (drawn from the search set's

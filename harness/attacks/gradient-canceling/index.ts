@@ -20,7 +20,7 @@ import { checkBudget, makeArtifact, poisonCount } from '../poison.js';
 import type { Attack, CraftContext, PerturbationBound, PluginParams, PoisonArtifact } from '../types.js';
 import { gradPcAscent, meanLoss } from './gradpc.js';
 import { cancelGradient, chooseSamples } from './canceling.js';
-import { GC_DEFAULTS, GC_NAME, gcSettings, type GcParams } from './settings.js';
+import { GC_DEFAULTS, GC_NAME, gcDeviations, gcSettings, type GcParams } from './settings.js';
 
 export { gcDeviations, gcSettings, GC_DEFAULTS, GC_PUBLISHED, GC_SCHEMA, GC_SMOKE_SETTINGS, RESNET18_PARAMETERS, type GcParams, type GcTierSettings } from './settings.js';
 export { gradientCancelingNas, gcNasDeviations, gcNasSettings, warmSupernet, GC_NAS_DEFAULTS, GC_NAS_SMOKE_SETTINGS, GC_NAS_NAME, GC_NAS_SCHEMA, type GcNasParams, type GcNasSupernet, type GcNasTierSettings } from './nas.js';
@@ -110,5 +110,6 @@ export const gradientCanceling: Attack = {
   params: GC_DEFAULTS,
   settings: (block: unknown): PluginParams => gcSettings(block),
   perturbationBound: (params: PluginParams): PerturbationBound => ({ norm: 'linf', radius: gcSettings(params).linfRadius }),
+  deviations: (params: PluginParams): string[] => gcDeviations(gcSettings(params)),
   craft,
 };

@@ -312,5 +312,6 @@ export const gradientCancelingNas: Attack = {
   params: GC_NAS_DEFAULTS,
   settings: (block: unknown): PluginParams => gcNasSettings(block),
   perturbationBound: (params: PluginParams): PerturbationBound => ({ norm: 'linf', radius: gcNasSettings(params).linfRadius }),
+  deviations: (params: PluginParams): string[] => gcNasDeviations(gcNasSettings(params)),
   craft,
 };
