@@ -8,9 +8,9 @@
 import { datasetContentHash, type ImageDataset } from '../data/types.js';
 import { deriveSeed } from '../engine/rng.js';
 import { settingsSchema } from '../plugins/settings.js';
-import { genotypeFromString, type Nb201Genotype } from '../space/genotype.js';
-import { validateRecipe, type TrainingRecipe } from '../train/recipe.js';
-import { RESNET_CELL, sampleOutputs, surrogateCellProblem, trainSurrogate, type SampleOutputs, type SurrogateSpec } from '../train/surrogate.js';
+import type { TrainingRecipe } from '../train/recipe.js';
+import { checkSurrogateSpec, overrideRecipe } from '../plugins/surrogate-settings.js';
+import { RESNET_CELL, sampleOutputs, surrogateRecipe, trainSurrogate, type SampleOutputs, type SurrogateSpec } from '../train/surrogate.js';
 import { checkBudget, makeArtifact, poisonCount } from './poison.js';
 import type { Attack, PluginParams } from './types.js';
 
@@ -56,19 +56,7 @@ export interface ClfTierSettings {
  * 87.1 % in 20 s. The surrogate is cached, so every budget of a trial seed shares it. Larger tiers
  * set their own recipe.
  */
-export const CLF_DEFAULT_RECIPE: Readonly<TrainingRecipe> = Object.freeze({
-  name: 'clf-surrogate-10ep',
-  epochs: 10,
-  batchSize: 64,
-  learningRate: 0.05,
-  minLearningRate: 0,
-  schedule: 'cosine',
-  momentum: 0.9,
-  nesterov: true,
-  weightDecay: 5e-4,
-  gradientClipNorm: 5,
-  evalBatchSize: 500,
-});
+export const CLF_DEFAULT_RECIPE: Readonly<TrainingRecipe> = Object.freeze(surrogateRecipe('clf-surrogate', 10));
 
 /** Defaults: the ResNet cell at the smoke skeleton's size (C = 8, N = 1), {@link CLF_DEFAULT_RECIPE}. */
 export const CLF_DEFAULTS: Readonly<ClfParams> = Object.freeze({
@@ -123,31 +111,9 @@ export function clfSettings(block: unknown): ClfParams {
   const defaults = CLF_DEFAULTS.surrogate;
   if (block === undefined || block === null) return { surrogate: { ...defaults, recipe: { ...defaults.recipe } } };
   const given = CLF_SCHEMA.check(block).surrogate ?? {};
-  const givenRecipe = given.recipe ?? {};
-  const recipe: TrainingRecipe = {
-    ...defaults.recipe,
-    ...givenRecipe,
-    name: givenRecipe.name ?? (givenRecipe.epochs === undefined ? defaults.recipe.name : `clf-surrogate-${givenRecipe.epochs}ep`),
-  };
-  const surrogate: SurrogateSpec = { ...defaults, ...given, recipe };
-  // What the schema cannot say (ajv's number and integer types already refuse NaN and ±Infinity):
-  // the genotype's grammar and trainability, and the recipe's minLearningRate ≤ learningRate.
-  const genotype = ((): Nb201Genotype => {
-    try {
-      return genotypeFromString(surrogate.genotype);
-    } catch (error) {
-      return CLF_SCHEMA.fail('/surrogate/genotype', `is not an NB201 genotype: ${(error as Error).message}`);
-    }
-  })();
-  const problem = surrogateCellProblem(genotype);
-  if (problem !== undefined) CLF_SCHEMA.fail('/surrogate/genotype', `cannot be trained as a surrogate: ${problem}`);
-  try {
-    validateRecipe(recipe);
-  } catch (error) {
-    // validateRecipe's message is `recipe: <field> = <value> is invalid; <rule>`.
-    const match = /^recipe: (\w+) = (.*)$/.exec((error as Error).message);
-    CLF_SCHEMA.fail(`/surrogate/recipe${match ? `/${match[1]}` : ''}`, match ? `= ${match[2]}` : (error as Error).message);
-  }
+  const surrogate: SurrogateSpec = { ...defaults, ...given, recipe: overrideRecipe(defaults.recipe, given.recipe, 'clf-surrogate') };
+  // What the schema cannot say (ajv's number and integer types already refuse NaN and ±Infinity).
+  checkSurrogateSpec(CLF_SCHEMA, '/surrogate', surrogate);
   return { surrogate };
 }
 

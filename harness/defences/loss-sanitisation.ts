@@ -16,9 +16,9 @@ import { proportionalAllocation } from '../data/split.js';
 import type { ImageDataset } from '../data/types.js';
 import { deriveSeed } from '../engine/rng.js';
 import { settingsSchema } from '../plugins/settings.js';
-import { genotypeFromString } from '../space/genotype.js';
-import { nb201Recipe, validateRecipe, type TrainingRecipe } from '../train/recipe.js';
-import { RESNET_CELL, sampleOutputs, surrogateCellProblem, trainSurrogate, type SurrogateSpec, type TrainedSurrogate } from '../train/surrogate.js';
+import { RESNET_CELL, sampleOutputs, surrogateRecipe, trainSurrogate, type SurrogateSpec, type TrainedSurrogate } from '../train/surrogate.js';
+import { checkSurrogateSpec, overrideRecipe } from '../plugins/surrogate-settings.js';
+import type { TrainingRecipe } from '../train/recipe.js';
 import { checkKept } from './effectiveness.js';
 import type { Defence, FilterContext, FilterOutcome } from './types.js';
 
@@ -42,9 +42,6 @@ export type LossSanitisationSettings = {
 /** Epochs of the default ranking model (see {@link SANITISATION_DEFAULTS}). */
 const DEFAULT_EPOCHS = 5;
 
-/** The default recipe's name for `epochs` (a recipe given without a name gets this one). */
-const recipeName = (epochs: number): string => `sanitisation-${epochs}ep`;
-
 /**
  * Defaults. f = 0.5: the largest budget of the study (p ∈ {1 %, 10 %, 50 %}), the one at which its
  * NAS advantage collapses, so the one a defence has to answer; a smaller f cannot reach a recall
@@ -65,7 +62,7 @@ export const SANITISATION_DEFAULTS: LossSanitisationSettings = Object.freeze({
     genotype: RESNET_CELL,
     channels: 8,
     cellsPerStage: 1,
-    recipe: Object.freeze(nb201Recipe(DEFAULT_EPOCHS, { name: recipeName(DEFAULT_EPOCHS), batchSize: 64, learningRate: 0.05, evalBatchSize: 500 })),
+    recipe: Object.freeze(surrogateRecipe('sanitisation', DEFAULT_EPOCHS)),
   }),
 });
 
@@ -85,29 +82,14 @@ export function lossSanitisationSettings(block: unknown): LossSanitisationSettin
   const checked = SANITISATION_SCHEMA.check(block);
   const d = SANITISATION_DEFAULTS.model;
   const m = checked.model ?? {};
-  const given = m.recipe ?? {};
-  const epochs = given.epochs ?? d.recipe.epochs;
-  const recipe: TrainingRecipe = { ...d.recipe, name: recipeName(epochs), ...given };
   const model: SurrogateSpec = {
     genotype: m.genotype ?? d.genotype,
     channels: m.channels ?? d.channels,
     cellsPerStage: m.cellsPerStage ?? d.cellsPerStage,
-    recipe,
+    recipe: overrideRecipe(d.recipe, m.recipe, 'sanitisation'),
   };
-  let problem: string | undefined;
-  try {
-    problem = surrogateCellProblem(genotypeFromString(model.genotype));
-  } catch (error) {
-    SANITISATION_SCHEMA.fail('/model/genotype', (error as Error).message);
-  }
   // Refused here, when the tier loads, rather than by training, after the attack has run.
-  if (problem !== undefined) SANITISATION_SCHEMA.fail('/model/genotype', `cannot rank samples: ${problem}`);
-  try {
-    validateRecipe(recipe);
-  } catch (error) {
-    // Only cross-field rules reach here (minLearningRate ≤ learningRate): the schema has the rest.
-    SANITISATION_SCHEMA.fail('/model/recipe', (error as Error).message);
-  }
+  checkSurrogateSpec(SANITISATION_SCHEMA, '/model', model);
   return { fraction: checked.fraction ?? SANITISATION_DEFAULTS.fraction, perClass: checked.perClass ?? SANITISATION_DEFAULTS.perClass, model };
 }
 

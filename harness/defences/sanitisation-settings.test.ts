@@ -84,14 +84,14 @@ describe('loss-sanitisation settings: refusals name the path', () => {
 
   test('a cell that cannot be trained (dead convolutions, or no path from input to output) is refused at /model/genotype', () => {
     expect(issues({ model: { genotype: '|nor_conv_3x3~0|+|none~0|nor_conv_3x3~1|+|skip_connect~0|none~1|none~2|' } })).toEqual([
-      { path: '/model/genotype', message: expect.stringMatching(/cannot rank samples: its nor_conv_3x3 on edge 0→1 never reaches the cell's output/) },
+      { path: '/model/genotype', message: expect.stringMatching(/cannot be trained: its nor_conv_3x3 on edge 0→1 never reaches the cell's output/) },
     ]);
     expect(issues({ model: { genotype: '|none~0|+|none~0|none~1|+|none~0|none~1|none~2|' } })).toEqual([
       { path: '/model/genotype', message: expect.stringContaining('its output does not depend on its input') },
     ]);
   });
 
-  test('a recipe the schema cannot refuse alone (minLearningRate above learningRate) is refused at /model/recipe', () => {
-    expect(issues({ model: { recipe: { learningRate: 0.01, minLearningRate: 0.1 } } })).toEqual([{ path: '/model/recipe', message: expect.stringContaining('minLearningRate') }]);
+  test('a recipe the schema cannot refuse alone (minLearningRate above learningRate) is refused at /model/recipe/minLearningRate', () => {
+    expect(issues({ model: { recipe: { learningRate: 0.01, minLearningRate: 0.1 } } })).toEqual([{ path: '/model/recipe/minLearningRate', message: expect.stringContaining('0.1') }]);
   });
 });

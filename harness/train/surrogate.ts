@@ -16,7 +16,7 @@ import { buildNetwork, type Network } from '../space/network.js';
 import { canonicalJson } from '../util/canonical-json.js';
 import { batchRanges, gatherBatch } from './batches.js';
 import { restoreVariables, serialiseVariables, type ModelCache, type SerialisedVariables } from './model-cache.js';
-import { validateRecipe, type TrainingRecipe } from './recipe.js';
+import { nb201Recipe, validateRecipe, type TrainingRecipe } from './recipe.js';
 import { trainModel } from './trainer.js';
 
 /**
@@ -41,6 +41,14 @@ export function surrogateCellProblem(genotype: Nb201Genotype): string | undefine
   const dead = NB201_EDGES.findIndex((edge, e) => genotype[e]!.startsWith('nor_conv') && !reachesOutput[edge.to]);
   if (dead >= 0) return `its ${genotype[dead]} on edge ${NB201_EDGES[dead]!.from}→${NB201_EDGES[dead]!.to} never reaches the cell's output, so its weights would get no gradient`;
   return undefined;
+}
+
+/**
+ * The default surrogate recipe, `<prefix>-<epochs>ep`: the smoke evaluation recipe's optimiser
+ * (SGD-Nesterov 0.9, lr 0.05 cosine, batch 64, wd 5e-4, clip 5) for `epochs`.
+ */
+export function surrogateRecipe(prefix: string, epochs: number): TrainingRecipe {
+  return nb201Recipe(epochs, { name: `${prefix}-${epochs}ep`, batchSize: 64, learningRate: 0.05, evalBatchSize: 500 });
 }
 
 /** What a surrogate is: its cell, its size and how it is trained (a tier setting of the attack or defence). */

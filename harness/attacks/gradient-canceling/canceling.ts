@@ -44,6 +44,13 @@ export interface CancelingResult {
   poisonGradientNormAfter: number;
 }
 
+/** The result's figures, as a poison records them in its diagnostics (everything but the images). */
+export function cancelingDiagnostics(result: CancelingResult): Record<string, number> {
+  const { images, ...figures } = result;
+  void images;
+  return figures;
+}
+
 /** A chunk of poisoned points with its perturbation, Adam moments and box bounds. */
 interface PerturbedChunk extends PoisonChunk {
   delta: tf.Tensor4D;

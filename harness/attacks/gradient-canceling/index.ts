@@ -19,7 +19,7 @@ import { trainSurrogate } from '../../train/surrogate.js';
 import { checkBudget, makeArtifact, poisonCount } from '../poison.js';
 import type { Attack, CraftContext, PerturbationBound, PluginParams, PoisonArtifact } from '../types.js';
 import { gradPcAscent, meanLoss } from './gradpc.js';
-import { cancelGradient, chooseSamples } from './canceling.js';
+import { cancelGradient, cancelingDiagnostics, chooseSamples } from './canceling.js';
 import { GC_DEFAULTS, GC_NAME, gcDeviations, gcSettings, type GcParams } from './settings.js';
 
 export { gcDeviations, gcSettings, GC_DEFAULTS, GC_PUBLISHED, GC_SCHEMA, GC_SMOKE_SETTINGS, RESNET18_PARAMETERS, type GcParams, type GcTierSettings } from './settings.js';
@@ -76,21 +76,14 @@ async function craft(train: ImageDataset, budget: number, context: CraftContext)
         indices,
         images: result.images,
         diagnostics: {
-          cosineBefore: result.cosineBefore,
-          cosineAfter: result.cosineAfter,
-          objectiveBefore: result.objectiveBefore,
-          objectiveAfter: result.objectiveAfter,
-          cleanGradientNorm: result.cleanGradientNorm,
+          ...cancelingDiagnostics(result),
           cleanGradientSamples: clean.length,
-          poisonGradientNormBefore: result.poisonGradientNormBefore,
-          poisonGradientNormAfter: result.poisonGradientNormAfter,
           targetShift: ascent.targetShift,
           targetRadius: radius,
           victimParameters: parameters,
           victimLoss,
           targetLoss,
           iterations: params.iterations,
-          maxLinf: result.maxLinf,
           victimCached: victim.cached,
           craftMs: Math.round(performance.now() - started),
         },

@@ -24,12 +24,13 @@ import { settingsSchema } from '../../plugins/settings.js';
 import { genotypeToString } from '../../space/genotype.js';
 import { buildSupernet, type Supernet } from '../../space/supernet.js';
 import { restoreVariables, serialiseVariables, type ModelCache, type SerialisedVariables } from '../../train/model-cache.js';
-import { validateRecipe, type TrainingRecipe } from '../../train/recipe.js';
+import { checkRecipe, overrideRecipe } from '../../plugins/surrogate-settings.js';
+import type { TrainingRecipe } from '../../train/recipe.js';
 import { trainModel } from '../../train/trainer.js';
 import { canonicalJson } from '../../util/canonical-json.js';
 import { checkBudget, makeArtifact, poisonCount } from '../poison.js';
 import type { Attack, CraftContext, PerturbationBound, PluginParams, PoisonArtifact } from '../types.js';
-import { cancelGradient, chooseSamples } from './canceling.js';
+import { cancelGradient, cancelingDiagnostics, chooseSamples } from './canceling.js';
 import { gradPcAscent, meanLoss } from './gradpc.js';
 import { GC_PUBLISHED } from './settings.js';
 
@@ -151,12 +152,7 @@ export function gcNasSettings(block: unknown): GcNasParams {
   if (block === undefined || block === null) return { ...d, supernet: { ...d.supernet, recipe: { ...d.supernet.recipe } } };
   const given = GC_NAS_SCHEMA.check(block);
   const givenSupernet = given.supernet ?? {};
-  const givenRecipe = givenSupernet.recipe ?? {};
-  const recipe: TrainingRecipe = {
-    ...d.supernet.recipe,
-    ...givenRecipe,
-    name: givenRecipe.name ?? (givenRecipe.epochs === undefined ? d.supernet.recipe.name : `gc-nas-warmup-${givenRecipe.epochs}ep`),
-  };
+  const recipe = overrideRecipe(d.supernet.recipe, givenSupernet.recipe, 'gc-nas-warmup');
   const params: GcNasParams = {
     epsilon: given.epsilon ?? d.epsilon,
     ascentStepSize: given.ascentStepSize ?? d.ascentStepSize,
@@ -174,12 +170,7 @@ export function gcNasSettings(block: unknown): GcNasParams {
   for (const [field, value] of Object.entries(recipe)) {
     if (typeof value === 'number' && !Number.isFinite(value)) GC_NAS_SCHEMA.fail(`/supernet/recipe/${field}`, `must be a finite number, got ${value}`);
   }
-  try {
-    validateRecipe(recipe);
-  } catch (error) {
-    const match = /^recipe: (\w+) = (.*)$/.exec((error as Error).message);
-    GC_NAS_SCHEMA.fail(`/supernet/recipe${match ? `/${match[1]}` : ''}`, match ? `= ${match[2]}` : (error as Error).message);
-  }
+  checkRecipe(GC_NAS_SCHEMA, '/supernet/recipe', recipe);
   return params;
 }
 
@@ -279,20 +270,13 @@ async function craft(train: ImageDataset, budget: number, context: CraftContext)
         indices,
         images: result.images,
         diagnostics: {
-          cosineBefore: result.cosineBefore,
-          cosineAfter: result.cosineAfter,
-          objectiveBefore: result.objectiveBefore,
-          objectiveAfter: result.objectiveAfter,
-          cleanGradientNorm: result.cleanGradientNorm,
+          ...cancelingDiagnostics(result),
           cleanGradientSamples: clean.length,
-          poisonGradientNormBefore: result.poisonGradientNormBefore,
-          poisonGradientNormAfter: result.poisonGradientNormAfter,
           targetShift: ascent.targetShift,
           targetGenotype,
           supernetLoss: warmLoss,
           targetLoss,
           iterations: params.iterations,
-          maxLinf: result.maxLinf,
           supernetCached: cached,
           craftMs: Math.round(performance.now() - started),
         },

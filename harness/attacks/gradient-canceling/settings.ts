@@ -10,9 +10,9 @@
  * projection after every step) and the clean gradient is taken over the whole clean training set.
  */
 import { settingsSchema } from '../../plugins/settings.js';
-import { genotypeFromString } from '../../space/genotype.js';
-import { validateRecipe, type TrainingRecipe } from '../../train/recipe.js';
-import { RESNET_CELL, type SurrogateSpec } from '../../train/surrogate.js';
+import { checkSurrogateSpec, overrideRecipe } from '../../plugins/surrogate-settings.js';
+import type { TrainingRecipe } from '../../train/recipe.js';
+import { RESNET_CELL, surrogateRecipe, type SurrogateSpec } from '../../train/surrogate.js';
 
 /** The attack's name in the registry and in tier blocks. */
 export const GC_NAME = 'gradient-canceling';
@@ -75,19 +75,7 @@ export const GC_PUBLISHED = Object.freeze({
  * batch 64, wd 5e-4, clip 5) for 4 epochs — a victim trained like the networks the poison is
  * evaluated on, in seconds at the smoke size; larger tiers set their own.
  */
-export const GC_DEFAULT_VICTIM_RECIPE: Readonly<TrainingRecipe> = Object.freeze({
-  name: 'gc-victim-4ep',
-  epochs: 4,
-  batchSize: 64,
-  learningRate: 0.05,
-  minLearningRate: 0,
-  schedule: 'cosine',
-  momentum: 0.9,
-  nesterov: true,
-  weightDecay: 5e-4,
-  gradientClipNorm: 5,
-  evalBatchSize: 500,
-});
+export const GC_DEFAULT_VICTIM_RECIPE: Readonly<TrainingRecipe> = Object.freeze(surrogateRecipe('gc-victim', 4));
 
 /**
  * Trainable parameters of the study's victim, ResNet-18 in its CIFAR form (kuangliu/pytorch-cifar:
@@ -139,12 +127,7 @@ export function gcSettings(block: unknown): GcParams {
   if (block === undefined || block === null) return { ...d, victim: { ...d.victim, recipe: { ...d.victim.recipe } } };
   const given = GC_SCHEMA.check(block);
   const givenVictim = given.victim ?? {};
-  const givenRecipe = givenVictim.recipe ?? {};
-  const recipe: TrainingRecipe = {
-    ...d.victim.recipe,
-    ...givenRecipe,
-    name: givenRecipe.name ?? (givenRecipe.epochs === undefined ? d.victim.recipe.name : `gc-victim-${givenRecipe.epochs}ep`),
-  };
+  const recipe = overrideRecipe(d.victim.recipe, givenVictim.recipe, 'gc-victim');
   const params: GcParams = {
     epsilon: given.epsilon ?? d.epsilon,
     epsilonReference: given.epsilonReference === undefined ? d.epsilonReference : given.epsilonReference,
@@ -177,18 +160,7 @@ export function gcSettings(block: unknown): GcParams {
   for (const [field, value] of Object.entries(recipe)) {
     if (typeof value === 'number' && !Number.isFinite(value)) GC_SCHEMA.fail(`/victim/recipe/${field}`, `must be a finite number, got ${value}`);
   }
-  try {
-    genotypeFromString(params.victim.genotype);
-  } catch (error) {
-    GC_SCHEMA.fail('/victim/genotype', `is not an NB201 genotype: ${(error as Error).message}`);
-  }
-  try {
-    validateRecipe(recipe);
-  } catch (error) {
-    // validateRecipe's message is `recipe: <field> = <value> is invalid; <rule>`.
-    const match = /^recipe: (\w+) = (.*)$/.exec((error as Error).message);
-    GC_SCHEMA.fail(`/victim/recipe${match ? `/${match[1]}` : ''}`, match ? `= ${match[2]}` : (error as Error).message);
-  }
+  checkSurrogateSpec(GC_SCHEMA, '/victim', params.victim);
   return params;
 }
 
