@@ -9,7 +9,6 @@
 // (default: every attack in the registry, so attacks registered later are measured too)
 import { parseArgs } from 'node:util';
 import { attacks, type Attack, type PoisonArtifact } from '../../harness/attacks/index.js';
-import { gaussianNoise } from '../../harness/attacks/gaussian-noise.js';
 import { verifyPoison } from '../../harness/attacks/provenance.js';
 import { initBackend, parseBackendChoice } from '../../harness/engine/backend.js';
 import { loadTierData } from '../../harness/run/tier-data.js';
@@ -27,9 +26,6 @@ const { values, positionals } = parseArgs({
   },
   allowPositionals: true,
 });
-
-// Until harness/attacks/index.ts registers it, this process does (and only this process).
-if (!attacks.has(gaussianNoise.name)) attacks.register(gaussianNoise);
 
 const tier = loadTier(values.tier);
 const origin = tierOrigin(values.tier);
