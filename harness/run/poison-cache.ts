@@ -6,7 +6,7 @@
  * a fresh one before it is cached, so a misbehaving attack leaves nothing in the store.
  */
 import { createHash } from 'node:crypto';
-import { verifyPoison, type ProvenanceReport } from '../attacks/provenance.js';
+import { PoisonRefusedError, verifyPoison, type ProvenanceReport } from '../attacks/provenance.js';
 import type { Attack, CraftContext, PluginParams, PoisonArtifact } from '../attacks/types.js';
 import { datasetContentHash, type ImageDataset } from '../data/types.js';
 import type { TrialStore } from '../store/index.js';
@@ -127,13 +127,19 @@ export async function obtainPoison(
   const key = poisonCacheKey(attack, budget, train, context.seed, params, context.backend);
   const hit = store?.getCached(NAMESPACE, key);
   if (hit !== undefined) {
-    const artifact = decodePoison(hit, key);
-    // A self-consistent entry under the wrong key (copied or re-hashed by hand) is refused too.
-    const expected = { attack: attack.name, budget, datasetHash: datasetContentHash(train) };
-    for (const field of ['attack', 'budget', 'datasetHash'] as const) {
-      if (artifact[field] !== expected[field]) {
-        throw new Error(`cached poison ${key.slice(0, 12)} is corrupt: its ${field} is ${JSON.stringify(artifact[field])}, but its key is for ${JSON.stringify(expected[field])}`);
+    let artifact: PoisonArtifact;
+    try {
+      artifact = decodePoison(hit, key);
+      // A self-consistent entry under the wrong key (copied or re-hashed by hand) is refused too.
+      const expected = { attack: attack.name, budget, datasetHash: datasetContentHash(train) };
+      for (const field of ['attack', 'budget', 'datasetHash'] as const) {
+        if (artifact[field] !== expected[field]) {
+          throw new Error(`cached poison ${key.slice(0, 12)} is corrupt: its ${field} is ${JSON.stringify(artifact[field])}, but its key is for ${JSON.stringify(expected[field])}`);
+        }
       }
+    } catch (error) {
+      // Like a poison that fails verification: refused before any search reads it, no trial stored.
+      throw new PoisonRefusedError(attack.name, budget, key, (error as Error).message);
     }
     return { artifact, cached: true, provenance: verifyPoison(artifact, train, attack, params) };
   }
