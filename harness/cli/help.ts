@@ -109,7 +109,12 @@ Options:
                       are imported without it
   -h, --help          show this help
 
-Plugins: register your NAS methods and attacks in a plugin module — a *.plugin.ts file beside your
+Spec files are checked before anything is recorded: a matrix that names an unknown NAS method,
+attack or defence, a budget outside (0, 1) or parameters its attack or defence refuses is a usage
+error naming the file. Every poison passes the provenance verifier before a search reads it; one
+that fails (or a cached one that was altered) is refused with the reason and stops the run.
+
+Plugins: register your NAS methods, attacks and defences in a plugin module — a *.plugin.ts file beside your
 spec file, or one named with --plugin — not in the spec file itself: trial worker processes import
 the run's plugin modules, never its spec files.
 
@@ -117,7 +122,7 @@ Several runs on one store share its trials: each trial is claimed before it is c
 another live process holds is waited for, and one whose process died is taken over.
 
 Exit codes: 0 no decided assertion failed (underpowered ones are reported, not failed, unless
---strict), 1 an assertion failed or a spec errored, 2 usage error. With --shard: 0 every trial of
+--strict), 1 an assertion failed, a spec errored or a poison was refused, 2 usage error. With --shard: 0 every trial of
 the shard is stored, 1 one errored or the run failed.
 `;
 
