@@ -32,7 +32,7 @@ import { checkBudget, makeArtifact, poisonCount } from '../poison.js';
 import type { Attack, CraftContext, PerturbationBound, PluginParams, PoisonArtifact } from '../types.js';
 import { cancelGradient, cancelingDiagnostics, chooseSamples } from './canceling.js';
 import { gradPcAscent, meanLoss } from './gradpc.js';
-import { GC_PUBLISHED } from './settings.js';
+import { cancelingFields, GC_PUBLISHED } from './settings.js';
 
 /** The attack's name in the registry and in tier blocks. */
 export const GC_NAS_NAME = 'gradient-canceling-nas';
@@ -153,20 +153,7 @@ export function gcNasSettings(block: unknown): GcNasParams {
   const given = GC_NAS_SCHEMA.check(block);
   const givenSupernet = given.supernet ?? {};
   const recipe = overrideRecipe(d.supernet.recipe, givenSupernet.recipe, 'gc-nas-warmup');
-  const params: GcNasParams = {
-    epsilon: given.epsilon ?? d.epsilon,
-    ascentStepSize: given.ascentStepSize ?? d.ascentStepSize,
-    ascentBatchSize: given.ascentBatchSize ?? d.ascentBatchSize,
-    linfRadius: given.linfRadius ?? d.linfRadius,
-    learningRate: given.learningRate ?? d.learningRate,
-    iterations: given.iterations ?? d.iterations,
-    cleanGradientSamples: given.cleanGradientSamples === undefined ? d.cleanGradientSamples : given.cleanGradientSamples,
-    chunkSize: given.chunkSize ?? d.chunkSize,
-    supernet: { ...d.supernet, ...givenSupernet, recipe },
-  };
-  for (const field of ['epsilon', 'ascentStepSize', 'linfRadius', 'learningRate'] as const) {
-    if (!Number.isFinite(params[field])) GC_NAS_SCHEMA.fail(`/${field}`, `must be a finite number, got ${params[field]}`);
-  }
+  const params: GcNasParams = { ...cancelingFields(given, d, GC_NAS_SCHEMA), supernet: { ...d.supernet, ...givenSupernet, recipe } };
   for (const [field, value] of Object.entries(recipe)) {
     if (typeof value === 'number' && !Number.isFinite(value)) GC_NAS_SCHEMA.fail(`/supernet/recipe/${field}`, `must be a finite number, got ${value}`);
   }

@@ -10,6 +10,7 @@
  * projection after every step) and the clean gradient is taken over the whole clean training set.
  */
 import { settingsSchema } from '../../plugins/settings.js';
+import type { SettingsSchema } from '../../plugins/settings.js';
 import { checkSurrogateSpec, overrideRecipe } from '../../plugins/surrogate-settings.js';
 import type { TrainingRecipe } from '../../train/recipe.js';
 import { RESNET_CELL, surrogateRecipe, type SurrogateSpec } from '../../train/surrogate.js';
@@ -129,30 +130,14 @@ export function gcSettings(block: unknown): GcParams {
   const givenVictim = given.victim ?? {};
   const recipe = overrideRecipe(d.victim.recipe, givenVictim.recipe, 'gc-victim');
   const params: GcParams = {
-    epsilon: given.epsilon ?? d.epsilon,
+    ...cancelingFields(given, d, GC_SCHEMA),
     epsilonReference: given.epsilonReference === undefined ? d.epsilonReference : given.epsilonReference,
-    ascentStepSize: given.ascentStepSize ?? d.ascentStepSize,
-    ascentBatchSize: given.ascentBatchSize ?? d.ascentBatchSize,
-    linfRadius: given.linfRadius ?? d.linfRadius,
-    learningRate: given.learningRate ?? d.learningRate,
-    iterations: given.iterations ?? d.iterations,
-    cleanGradientSamples: given.cleanGradientSamples === undefined ? d.cleanGradientSamples : given.cleanGradientSamples,
-    chunkSize: given.chunkSize ?? d.chunkSize,
     victim: { ...d.victim, ...givenVictim, recipe },
   };
   // What JSON Schema cannot say: non-finite numbers from a JS caller, the genotype's grammar and
-  // the recipe's cross-field rule (minLearningRate ≤ learningRate).
-  for (const field of ['epsilon', 'ascentStepSize', 'linfRadius', 'learningRate'] as const) {
-    if (!Number.isFinite(params[field])) GC_SCHEMA.fail(`/${field}`, `must be a finite number, got ${params[field]}`);
-  }
-  for (const field of ['ascentBatchSize', 'iterations', 'chunkSize'] as const) {
-    if (!Number.isSafeInteger(params[field])) GC_SCHEMA.fail(`/${field}`, `must be a finite integer, got ${params[field]}`);
-  }
+  // trainability, the recipe's cross-field rule (minLearningRate ≤ learningRate).
   if (params.epsilonReference !== null && !Number.isSafeInteger(params.epsilonReference)) {
     GC_SCHEMA.fail('/epsilonReference', `must be a finite integer or null, got ${params.epsilonReference}`);
-  }
-  if (params.cleanGradientSamples !== null && !Number.isSafeInteger(params.cleanGradientSamples)) {
-    GC_SCHEMA.fail('/cleanGradientSamples', `must be a finite integer or null, got ${params.cleanGradientSamples}`);
   }
   for (const field of ['channels', 'cellsPerStage'] as const) {
     if (!Number.isSafeInteger(params.victim[field])) GC_SCHEMA.fail(`/victim/${field}`, `must be a finite integer, got ${params.victim[field]}`);
@@ -162,6 +147,38 @@ export function gcSettings(block: unknown): GcParams {
   }
   checkSurrogateSpec(GC_SCHEMA, '/victim', params.victim);
   return params;
+}
+
+/** The fields both variants share: the GradPC ascent and the canceling stage. */
+export type CancelingFields = Pick<GcParams, 'epsilon' | 'ascentStepSize' | 'ascentBatchSize' | 'linfRadius' | 'learningRate' | 'iterations' | 'cleanGradientSamples' | 'chunkSize'>;
+
+/**
+ * The shared fields of a schema-checked block over the defaults, with what JSON Schema cannot say
+ * of them: a JS caller's non-finite numbers.
+ *
+ * @throws SettingsError naming the field
+ */
+export function cancelingFields(given: Partial<CancelingFields>, d: CancelingFields, schema: SettingsSchema<unknown>): CancelingFields {
+  const fields: CancelingFields = {
+    epsilon: given.epsilon ?? d.epsilon,
+    ascentStepSize: given.ascentStepSize ?? d.ascentStepSize,
+    ascentBatchSize: given.ascentBatchSize ?? d.ascentBatchSize,
+    linfRadius: given.linfRadius ?? d.linfRadius,
+    learningRate: given.learningRate ?? d.learningRate,
+    iterations: given.iterations ?? d.iterations,
+    cleanGradientSamples: given.cleanGradientSamples === undefined ? d.cleanGradientSamples : given.cleanGradientSamples,
+    chunkSize: given.chunkSize ?? d.chunkSize,
+  };
+  for (const field of ['epsilon', 'ascentStepSize', 'linfRadius', 'learningRate'] as const) {
+    if (!Number.isFinite(fields[field])) schema.fail(`/${field}`, `must be a finite number, got ${fields[field]}`);
+  }
+  for (const field of ['ascentBatchSize', 'iterations', 'chunkSize'] as const) {
+    if (!Number.isSafeInteger(fields[field])) schema.fail(`/${field}`, `must be a finite integer, got ${fields[field]}`);
+  }
+  if (fields.cleanGradientSamples !== null && !Number.isSafeInteger(fields.cleanGradientSamples)) {
+    schema.fail('/cleanGradientSamples', `must be a finite integer or null, got ${fields.cleanGradientSamples}`);
+  }
+  return fields;
 }
 
 /**
