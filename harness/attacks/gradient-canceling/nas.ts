@@ -32,7 +32,7 @@ import { checkBudget, makeArtifact, poisonCount } from '../poison.js';
 import type { Attack, CraftContext, PerturbationBound, PluginParams, PoisonArtifact } from '../types.js';
 import { cancelGradient, cancelingDiagnostics, chooseSamples } from './canceling.js';
 import { gradPcAscent, meanLoss } from './gradpc.js';
-import { cancelingFields, GC_PUBLISHED } from './settings.js';
+import { cancelingFields, GC_PUBLISHED, type CancelingFields } from './settings.js';
 
 /** The attack's name in the registry and in tier blocks. */
 export const GC_NAS_NAME = 'gradient-canceling-nas';
@@ -45,19 +45,11 @@ export type GcNasSupernet = {
   recipe: TrainingRecipe;
 };
 
-/** Effective parameters of the NAS-tailored variant. */
-export type GcNasParams = {
-  /** GradPC: L2 radius of ‖α_t − α₀‖₂. */
-  epsilon: number;
-  ascentStepSize: number;
-  ascentBatchSize: number;
-  linfRadius: number;
-  learningRate: number;
-  iterations: number;
-  cleanGradientSamples: number | null;
-  chunkSize: number;
-  supernet: GcNasSupernet;
-};
+/**
+ * Effective parameters of the NAS-tailored variant: gradient canceling's shared fields (ε here the
+ * L2 radius of ‖α_t − α₀‖₂, absolute) and the supernet whose α is targeted.
+ */
+export type GcNasParams = CancelingFields & { supernet: GcNasSupernet };
 
 /** A tier's `attacks["gradient-canceling-nas"]` block: every field optional. */
 export interface GcNasTierSettings {
