@@ -9,7 +9,10 @@
  * @module
  */
 import * as tf from '@tensorflow/tfjs';
-import type { ImageDataset } from '../../data/types.js';
+import { datasetContentHash, type ImageDataset } from '../../data/types.js';
+import { makeArtifact } from '../poison.js';
+import type { PoisonArtifact, PoisonDiagnostic } from '../types.js';
+import type { CancelingFields } from './settings.js';
 import type { Rng } from '../../engine/rng.js';
 import { batchRanges, gatherBatch } from '../../train/batches.js';
 import { cancelingGradients, cancelingState, disposeState, dot, summedGradient, type CancelingState, type GcNetwork, type PoisonChunk } from './objective.js';
@@ -44,11 +47,42 @@ export interface CancelingResult {
   poisonGradientNormAfter: number;
 }
 
-/** The result's figures, as a poison records them in its diagnostics (everything but the images). */
-export function cancelingDiagnostics(result: CancelingResult): Record<string, number> {
+/**
+ * Stage 2 of either variant on `parameters`, sealed as the attack's poison: the perturbed images,
+ * the canceling figures (cosine, objective and norms before and after, max L∞), the number of
+ * clean samples ḡ_c was taken over, the variant's own `diagnostics` and the crafting time since
+ * `started`.
+ */
+export async function cancelingPoison(
+  network: GcNetwork,
+  parameters: readonly tf.Variable[],
+  train: ImageDataset,
+  budget: number,
+  chosen: { indices: Int32Array; clean: Int32Array },
+  variant: { attack: string; params: CancelingFields; started: number; diagnostics: Readonly<Record<string, PoisonDiagnostic>>; log?: (message: string) => void },
+): Promise<PoisonArtifact> {
+  const { params, log } = variant;
+  const result = await cancelGradient(network, parameters, train, chosen.indices, chosen.clean, {
+    linfRadius: params.linfRadius,
+    learningRate: params.learningRate,
+    iterations: params.iterations,
+    chunkSize: params.chunkSize,
+    name: variant.attack,
+    ...(log !== undefined ? { log } : {}),
+  });
   const { images, ...figures } = result;
-  void images;
-  return figures;
+  return makeArtifact(
+    {
+      attack: variant.attack,
+      budget,
+      params,
+      datasetHash: datasetContentHash(train),
+      indices: chosen.indices,
+      images,
+      diagnostics: { ...figures, cleanGradientSamples: chosen.clean.length, ...variant.diagnostics, iterations: params.iterations, craftMs: Math.round(performance.now() - variant.started) },
+    },
+    train,
+  );
 }
 
 /** A chunk of poisoned points with its perturbation, Adam moments and box bounds. */

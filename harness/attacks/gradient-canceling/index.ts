@@ -13,13 +13,13 @@
  *
  * @module
  */
-import { datasetContentHash, type ImageDataset } from '../../data/types.js';
+import type { ImageDataset } from '../../data/types.js';
 import { Rng, deriveSeed } from '../../engine/rng.js';
 import { trainSurrogate } from '../../train/surrogate.js';
-import { checkBudget, makeArtifact, poisonCount } from '../poison.js';
+import { checkBudget, poisonCount } from '../poison.js';
 import type { Attack, CraftContext, PerturbationBound, PluginParams, PoisonArtifact } from '../types.js';
 import { gradPcAscent, meanLoss } from './gradpc.js';
-import { cancelGradient, cancelingDiagnostics, chooseSamples } from './canceling.js';
+import { cancelingPoison, chooseSamples } from './canceling.js';
 import { GC_DEFAULTS, GC_NAME, gcDeviations, gcSettings, type GcParams } from './settings.js';
 
 export { gcDeviations, gcSettings, GC_DEFAULTS, GC_PUBLISHED, GC_SCHEMA, GC_SMOKE_SETTINGS, RESNET18_PARAMETERS, type GcParams, type GcTierSettings } from './settings.js';
@@ -59,37 +59,13 @@ async function craft(train: ImageDataset, budget: number, context: CraftContext)
     log?.(`${GC_NAME}: GradPC target ‖Δ‖₂ = ${ascent.targetShift.toPrecision(4)} (radius ${radius.toPrecision(4)} from ε = ${params.epsilon}, ${parameters} parameters); training loss ${victimLoss.toPrecision(4)} → ${targetLoss.toPrecision(4)}`);
 
     // Stage 2: the perturbations.
-    const result = await cancelGradient(network, network.params.weights, train, indices, clean, {
-      linfRadius: params.linfRadius,
-      learningRate: params.learningRate,
-      iterations: params.iterations,
-      chunkSize: params.chunkSize,
-      name: GC_NAME,
+    return await cancelingPoison(network, network.params.weights, train, budget, { indices, clean }, {
+      attack: GC_NAME,
+      params,
+      started,
+      diagnostics: { targetShift: ascent.targetShift, targetRadius: radius, victimParameters: parameters, victimLoss, targetLoss, victimCached: victim.cached },
       ...(log !== undefined ? { log } : {}),
     });
-    return makeArtifact(
-      {
-        attack: GC_NAME,
-        budget,
-        params,
-        datasetHash: datasetContentHash(train),
-        indices,
-        images: result.images,
-        diagnostics: {
-          ...cancelingDiagnostics(result),
-          cleanGradientSamples: clean.length,
-          targetShift: ascent.targetShift,
-          targetRadius: radius,
-          victimParameters: parameters,
-          victimLoss,
-          targetLoss,
-          iterations: params.iterations,
-          victimCached: victim.cached,
-          craftMs: Math.round(performance.now() - started),
-        },
-      },
-      train,
-    );
   } finally {
     network.dispose();
   }

@@ -28,9 +28,9 @@ import { checkRecipe, overrideRecipe } from '../../plugins/surrogate-settings.js
 import type { TrainingRecipe } from '../../train/recipe.js';
 import { trainModel } from '../../train/trainer.js';
 import { canonicalJson } from '../../util/canonical-json.js';
-import { checkBudget, makeArtifact, poisonCount } from '../poison.js';
+import { checkBudget, poisonCount } from '../poison.js';
 import type { Attack, CraftContext, PerturbationBound, PluginParams, PoisonArtifact } from '../types.js';
-import { cancelGradient, cancelingDiagnostics, chooseSamples } from './canceling.js';
+import { cancelingPoison, chooseSamples } from './canceling.js';
 import { gradPcAscent, meanLoss } from './gradpc.js';
 import { cancelingFields, GC_PUBLISHED, type CancelingFields } from './settings.js';
 
@@ -232,36 +232,13 @@ async function craft(train: ImageDataset, budget: number, context: CraftContext)
     const targetLoss = await meanLoss(supernet, train, evalBatch);
     const targetGenotype = genotypeToString(await supernet.derive());
     log?.(`${GC_NAS_NAME}: GradPC target on α: ‖Δα‖₂ = ${ascent.targetShift.toPrecision(4)}; training loss ${warmLoss.toPrecision(4)} → ${targetLoss.toPrecision(4)}; target cell ${targetGenotype}`);
-    const result = await cancelGradient(supernet, alphas, train, indices, clean, {
-      linfRadius: params.linfRadius,
-      learningRate: params.learningRate,
-      iterations: params.iterations,
-      chunkSize: params.chunkSize,
-      name: GC_NAS_NAME,
+    return await cancelingPoison(supernet, alphas, train, budget, { indices, clean }, {
+      attack: GC_NAS_NAME,
+      params,
+      started,
+      diagnostics: { targetShift: ascent.targetShift, targetGenotype, supernetLoss: warmLoss, targetLoss, supernetCached: cached },
       ...(log !== undefined ? { log } : {}),
     });
-    return makeArtifact(
-      {
-        attack: GC_NAS_NAME,
-        budget,
-        params,
-        datasetHash: datasetContentHash(train),
-        indices,
-        images: result.images,
-        diagnostics: {
-          ...cancelingDiagnostics(result),
-          cleanGradientSamples: clean.length,
-          targetShift: ascent.targetShift,
-          targetGenotype,
-          supernetLoss: warmLoss,
-          targetLoss,
-          iterations: params.iterations,
-          supernetCached: cached,
-          craftMs: Math.round(performance.now() - started),
-        },
-      },
-      train,
-    );
   } finally {
     supernet.dispose();
   }
